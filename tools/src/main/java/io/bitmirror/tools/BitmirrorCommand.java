@@ -1,0 +1,30 @@
+package io.bitmirror.tools;
+
+import io.bitmirror.tools.create.CreateCommand;
+import io.bitmirror.tools.examine.ExamineBitmapCommand;
+import io.bitmirror.tools.examine.ExamineCommand;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The top-level {@code bitmirror} command: it only dispatches to subcommands. */
+@Command(name = "bitmirror", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        description = "User-space RAID-1 with Linux md on-disk formats and a write-intent bitmap.",
+        subcommands = {CreateCommand.class, ExamineCommand.class, ExamineBitmapCommand.class},
+        footer = {"", "Exit status: 0 success, 1 runtime failure, 2 usage error.",
+            "Add --debug to any command for stack traces."})
+public final class BitmirrorCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @picocli.CommandLine.Option(names = "--debug", description = "Show stack traces of errors.", scope =
+            picocli.CommandLine.ScopeType.INHERIT)
+    boolean debug;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a command is required (create, examine, examine-bitmap)");
+    }
+}

@@ -1,0 +1,116 @@
+package io.bitmirror.tools.create;
+
+import io.bitmirror.bitmapfile.BitmapFileWriter;
+import io.bitmirror.raid.create.ArrayCreator;
+import io.bitmirror.raid.create.BitmapMode;
+import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.tools.UsageException;
+import io.bitmirror.tools.cli.HostName;
+import io.bitmirror.tools.cli.Sizes;
+import io.bitmirror.tools.examine.Uuids;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code bitmirror create}: as {@code mdadm --create}, for RAID-1 with metadata 1.2. */
+@Command(name = "create", mixinStandardHelpOptions = true,
+        description = "Create a RAID-1 array (md metadata 1.2) on block devices or regular files.")
+public final class CreateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-l", "--level"}, required = true, description = "RAID level; only 1 is supported.")
+    String level;
+
+    @Option(names = {"-n", "--raid-devices"}, required = true, description = "Number of active members.")
+    int raidDevices;
+
+    @Option(names = {"-b", "--bitmap"}, defaultValue = "internal", paramLabel = "internal|none|PATH",
+            description = "Where the write-intent bitmap lives (default: ${DEFAULT-VALUE}).")
+    String bitmap;
+
+    @Option(names = "--bitmap-chunk", converter = Sizes.class, paramLabel = "SIZE",
+            description = "Bytes of data per bitmap bit (K by default; K/M/G suffixes). "
+                    + "Default: 64M, grown until the bitmap fits its space.")
+    Long bitmapChunk;
+
+    @Option(names = {"-N", "--name"}, defaultValue = "bitmirror", description = "Array name, stored as host:name "
+            + "(default: ${DEFAULT-VALUE}).")
+    String name;
+
+    @Option(names = {"-z", "--size"}, converter = Sizes.class, paramLabel = "SIZE",
+            description = "Space to use on each member (K by default; K/M/G/T suffixes). Default: the most that "
+                    + "fits every member.")
+    Long size;
+
+    @Option(names = "--assume-clean", description = "The members already hold identical data: no initial resync.")
+    boolean assumeClean;
+
+    @Option(names = {"-f", "--force"}, description = "Overwrite existing md superblocks, filesystem signatures and "
+            + "bitmap files.")
+    boolean force;
+
+    @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "Block devices or regular files, in slot order.")
+    List<Path> devices;
+
+    @Override
+    public Integer call() throws Exception {
+        int lvl = parseLevel(level);
+        BitmapMode mode;
+        Path file = null;
+        switch (bitmap) {
+            case "internal": mode = BitmapMode.INTERNAL; break;
+            case "none": mode = BitmapMode.NONE; break;
+            default:
+                mode = BitmapMode.FILE;
+                file = Path.of(bitmap);
+        }
+        if (mode == BitmapMode.NONE && bitmapChunk != null) {
+            throw new UsageException("--bitmap-chunk makes no sense with --bitmap=none");
+        }
+        if (size != null && size % 1024 != 0) {
+            throw new UsageException("--size " + size + " bytes: must be a whole number of KiB");
+        }
+        CreateSpec cs = new CreateSpec(lvl, raidDevices, mode, file, bitmapChunk == null ? 0 : bitmapChunk, name,
+                HostName.get(), size == null ? 0 : size / 512, assumeClean, force, devices, Instant.now());
+        ArrayCreator.Plan plan = ArrayCreator.plan(cs);
+        if (mode == BitmapMode.FILE) {
+            // The external bitmap first: members never point at it, so a failure here leaves
+            // the members untouched.
+            BitmapFileWriter.create(file, plan.uuid(), plan.sizeSectors(), plan.bitmapChunk(),
+                    ArrayCreator.DEFAULT_DAEMON_SLEEP, !assumeClean, force);
+        }
+        plan.write();
+        PrintWriter out = spec.commandLine().getOut();
+        out.printf("bitmirror: created raid1 array %s (%s) on %d devices, %d KiB each%n", plan.storedName(),
+                Uuids.mdadm(plan.uuid()), devices.size(), plan.sizeSectors() / 2);
+        if (mode != BitmapMode.NONE) {
+            out.printf("bitmirror: %s bitmap, chunk %d KiB, %s%n", mode == BitmapMode.INTERNAL ? "internal" : "file " + file,
+                    plan.bitmapChunk() / 1024, assumeClean ? "all clean (--assume-clean)"
+                            : "all dirty: the first assembly resyncs everything");
+        }
+        return 0;
+    }
+
+    static int parseLevel(String s) {
+        String v = s.toLowerCase();
+        switch (v) {
+            case "1": case "raid1": case "mirror": return 1;
+            default:
+                try {
+                    return Integer.parseInt(v.startsWith("raid") ? v.substring(4) : v);
+                } catch (NumberFormatException e) {
+                    throw new UsageException("--level " + s + ": not a RAID level");
+                }
+        }
+    }
+}
