@@ -2,10 +2,8 @@ package io.bitmirror.raid.metadata;
 
 import io.bitmirror.bitmap.format.BitmapGeometry;
 import io.bitmirror.bitmap.format.BitmapSuperblock;
-import io.bitmirror.bitmap.format.BitmapSuperblockLayout;
 import io.bitmirror.bitmap.format.BitmapValidator;
 import io.bitmirror.bitmap.format.MdFormatException;
-import io.bitmirror.raid.device.DeviceInfo;
 import io.bitmirror.raid.device.DirectIo;
 import io.bitmirror.raid.superblock.FeatureMap;
 import io.bitmirror.raid.superblock.Superblock;
@@ -15,12 +13,12 @@ import io.bitmirror.raid.superblock.SuperblockVersion;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 
 /**
- * Reads a member's metadata with O_DIRECT, so what it shows is what is on the device.
- * Looks for the superblock at the 1.2, 1.1 and 1.0 locations, in that order.
+ * Reads a member's metadata (with O_DIRECT for devices, so what it shows is what is on disk).
+ * Looks for the superblock at the 1.2, 1.1 and 1.0 locations, in that order. For malformed
+ * metadata it throws only {@link MdFormatException}.
  */
 public final class MetadataReader {
     private MetadataReader() {
@@ -29,10 +27,28 @@ public final class MetadataReader {
     /** Smallest device mdadm will look at: 24 sectors. */
     public static final long MIN_DEVICE_SECTORS = 24;
 
+    private static final SuperblockVersion[] SEARCH_ORDER = {
+        SuperblockVersion.V1_2, SuperblockVersion.V1_1, SuperblockVersion.V1_0};
+
     /** Where a superblock was found, before validation. */
-    public record Located(DeviceInfo device, SuperblockVersion version, ByteBuffer block) {
+    public record Located(String name, long sizeBytes, SuperblockVersion version, ByteBuffer block) {
         public Superblock superblock() {
             return new Superblock().wrap(block, 0);
+        }
+
+        public long sectors() {
+            return sizeBytes / 512;
+        }
+
+        /** The sector this superblock was read from. */
+        public long superOffset() {
+            return version.superOffset(sectors());
+        }
+    }
+
+    public static Located locate(Path path) throws IOException {
+        try (MetadataSource src = MetadataSource.open(path)) {
+            return locate(src);
         }
     }
 
@@ -41,26 +57,30 @@ public final class MetadataReader {
      *
      * @throws MdFormatException when the device is too small or no location holds the magic
      */
-    public static Located locate(Path path) throws IOException {
-        DeviceInfo dev = DeviceInfo.probe(path);
-        MdFormatException.check(dev.sectors() >= MIN_DEVICE_SECTORS, "device size", dev.sizeBytes() + " bytes",
+    public static Located locate(MetadataSource src) throws IOException {
+        long sectors = src.sizeBytes() / 512;
+        MdFormatException.check(sectors >= MIN_DEVICE_SECTORS, "device size", src.sizeBytes() + " bytes",
                 "too small to hold md metadata (at least " + MIN_DEVICE_SECTORS * 512 + " bytes)");
-        try (FileChannel ch = DirectIo.openRead(path)) {
-            ByteBuffer block = DirectIo.allocate(SuperblockLayout.BLOCK);
-            for (SuperblockVersion v : new SuperblockVersion[] {SuperblockVersion.V1_2, SuperblockVersion.V1_1,
-                    SuperblockVersion.V1_0}) {
-                long at = v.superOffset(dev.sectors());
-                if (at < 0 || (at + 8) * 512 > dev.sizeBytes()) {
-                    continue;
-                }
-                block.clear();
-                DirectIo.readFully(ch, block, at * 512);
-                if (block.getInt(SuperblockLayout.MAGIC_OFFSET) == SuperblockLayout.MAGIC) {
-                    return new Located(dev, v, block);
-                }
+        ByteBuffer block = DirectIo.allocate(SuperblockLayout.BLOCK);
+        for (SuperblockVersion v : SEARCH_ORDER) {
+            long at = v.superOffset(sectors);
+            if (at < 0 || at * 512 + SuperblockLayout.BLOCK > src.sizeBytes()) {
+                continue;
+            }
+            block.clear();
+            src.read(at * 512, block);
+            if (block.getInt(SuperblockLayout.MAGIC_OFFSET) == SuperblockLayout.MAGIC) {
+                return new Located(src.name(), src.sizeBytes(), v, block.clear());
             }
         }
-        throw new MdFormatException("magic", "magic: no md superblock at the 1.0, 1.1 or 1.2 location of " + path);
+        throw new MdFormatException("magic", "magic: no md superblock at the 1.0, 1.1 or 1.2 location of "
+                + src.name());
+    }
+
+    public static MemberMetadata read(Path path) throws IOException {
+        try (MetadataSource src = MetadataSource.open(path)) {
+            return read(src);
+        }
     }
 
     /**
@@ -68,46 +88,41 @@ public final class MetadataReader {
      *
      * @throws MdFormatException for anything malformed, naming the field and value
      */
-    public static MemberMetadata read(Path path) throws IOException {
-        Located loc = locate(path);
+    public static MemberMetadata read(MetadataSource src) throws IOException {
+        Located loc = locate(src);
         Superblock sb = loc.superblock();
-        long superOffset = loc.version().superOffset(loc.device().sectors());
-        SuperblockValidator.validate(sb, superOffset, loc.device().sectors());
+        SuperblockValidator.validate(sb, loc.superOffset(), loc.sectors());
         ByteBuffer bitmap = null;
         if (sb.hasFeature(FeatureMap.BITMAP_OFFSET)) {
-            bitmap = readInternalBitmap(loc.device(), sb);
+            bitmap = readInternalBitmap(src, sb);
         }
-        return new MemberMetadata(loc.device(), loc.version(), loc.block(), bitmap);
+        return new MemberMetadata(src.name(), src.sizeBytes(), loc.version(), loc.block(), bitmap);
     }
 
     /** Reads and validates the internal bitmap the (already valid) superblock points at. */
-    public static ByteBuffer readInternalBitmap(DeviceInfo dev, Superblock sb) throws IOException {
+    public static ByteBuffer readInternalBitmap(MetadataSource src, Superblock sb) throws IOException {
         long start = (sb.superOffset() + sb.bitmapOffset()) * 512;
         long room = SuperblockValidator.bitmapRoomBytes(sb);
-        try (FileChannel ch = DirectIo.openRead(dev.path())) {
-            ByteBuffer first = DirectIo.allocate(BitmapGeometry.PAGE_SIZE);
-            readAligned(ch, first, start, dev);
-            BitmapSuperblock bsb = new BitmapSuperblock().wrap(first, 0);
-            BitmapValidator.validate(bsb, sb.setUuid(), room);
-            MdFormatException.check(Long.compareUnsigned(bsb.syncSize(), sb.dataSize()) <= 0, "bitmap sync_size",
-                    Long.toUnsignedString(bsb.syncSize()), "is larger than the member's data_size " + sb.dataSize());
-            long total = BitmapGeometry.roundedBytes(bsb.chunks(), BitmapGeometry.PAGE_SIZE);
-            ByteBuffer all = DirectIo.allocate((int) total);
-            readAligned(ch, all, start, dev);
-            return all;
-        }
+        ByteBuffer first = DirectIo.allocate(BitmapGeometry.PAGE_SIZE);
+        readChecked(src, first, start);
+        BitmapSuperblock bsb = new BitmapSuperblock().wrap(first, 0);
+        BitmapValidator.validate(bsb, sb.setUuid(), room);
+        MdFormatException.check(Long.compareUnsigned(bsb.syncSize(), sb.dataSize()) <= 0, "bitmap sync_size",
+                Long.toUnsignedString(bsb.syncSize()), "is larger than the member's data_size " + sb.dataSize());
+        long total = BitmapGeometry.roundedBytes(bsb.chunks(), BitmapGeometry.PAGE_SIZE);
+        ByteBuffer all = DirectIo.allocate((int) total);
+        readChecked(src, all, start);
+        return all;
     }
 
     /** Reads {@code dst} fully; a read past the end of the device is reported as a format error. */
-    private static void readAligned(FileChannel ch, ByteBuffer dst, long position, DeviceInfo dev)
-            throws IOException {
+    private static void readChecked(MetadataSource src, ByteBuffer dst, long position) throws IOException {
         long want = dst.remaining();
-        MdFormatException.check(position + want <= dev.sizeBytes() + 0, "bitmap_offset", position / 512,
-                "bitmap of " + want + " bytes at byte " + position + " runs past the end of the device ("
-                        + dev.sizeBytes() + " bytes)");
+        MdFormatException.check(position >= 0 && position + want <= src.sizeBytes(), "bitmap_offset", position / 512,
+                "a bitmap of " + want + " bytes at byte " + position + " runs past the end of the device ("
+                        + src.sizeBytes() + " bytes)");
         dst.clear();
-        DirectIo.readFully(ch, dst, position);
+        src.read(position, dst);
         dst.clear();
     }
-
 }

@@ -415,6 +415,15 @@ public final class Superblock {
         return sbCsum(computeChecksum());
     }
 
+    /**
+     * Stores the checksum when max_dev is within the kernel's limit (so the checksummed length
+     * fits the block); leaves it alone otherwise. For tools that repair after editing fields.
+     */
+    public Superblock updateChecksumIfPlausible() {
+        int max = maxDev();
+        return max >= 0 && max <= MAX_DEV_LIMIT ? updateChecksum() : this;
+    }
+
     /** Zeroes the whole 4 KiB block. */
     public Superblock clear() {
         for (int i = 0; i < BLOCK; i += 8) {

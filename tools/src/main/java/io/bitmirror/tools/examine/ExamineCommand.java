@@ -3,6 +3,7 @@ package io.bitmirror.tools.examine;
 import io.bitmirror.bitmap.format.BitmapSuperblock;
 import io.bitmirror.bitmap.format.MdFormatException;
 import io.bitmirror.raid.metadata.MetadataReader;
+import io.bitmirror.raid.metadata.MetadataSource;
 import io.bitmirror.raid.superblock.FeatureMap;
 import io.bitmirror.raid.superblock.Superblock;
 import io.bitmirror.raid.superblock.SuperblockValidator;
@@ -58,10 +59,16 @@ public final class ExamineCommand implements Callable<Integer> {
 
     /** Prints one device; returns the first validation problem, or null when it is valid. */
     static String examine(Path p, PrintWriter out) throws IOException {
-        MetadataReader.Located loc = MetadataReader.locate(p);
+        try (MetadataSource src = MetadataSource.open(p)) {
+            return examine(p, src, out);
+        }
+    }
+
+    private static String examine(Path p, MetadataSource src, PrintWriter out) throws IOException {
+        MetadataReader.Located loc = MetadataReader.locate(src);
         Superblock sb = loc.superblock();
-        long sectors = loc.device().sectors();
-        long superOffset = loc.version().superOffset(sectors);
+        long sectors = loc.sectors();
+        long superOffset = loc.superOffset();
         // Structure first: without a sane max_dev and location nothing can be printed honestly.
         SuperblockValidator.validateStructure(sb, superOffset);
         String problem = null;
@@ -69,7 +76,7 @@ public final class ExamineCommand implements Callable<Integer> {
         try {
             SuperblockValidator.validate(sb, superOffset, sectors);
             if (sb.hasFeature(FeatureMap.BITMAP_OFFSET)) {
-                bitmap = new BitmapSuperblock().wrap(MetadataReader.readInternalBitmap(loc.device(), sb), 0);
+                bitmap = new BitmapSuperblock().wrap(MetadataReader.readInternalBitmap(src, sb), 0);
             }
         } catch (MdFormatException e) {
             problem = e.getMessage();

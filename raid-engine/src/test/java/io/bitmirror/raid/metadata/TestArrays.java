@@ -1,0 +1,41 @@
+package io.bitmirror.raid.metadata;
+
+import io.bitmirror.raid.create.ArrayCreator;
+import io.bitmirror.raid.create.BitmapMode;
+import io.bitmirror.raid.create.CreateSpec;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Real member files made by the real creator, for tests. */
+public final class TestArrays {
+    private TestArrays() {
+    }
+
+    public static List<Path> files(Path dir, int n, long bytes) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Path p = dir.resolve("m" + i + ".img");
+            try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+                f.setLength(bytes);
+            }
+            out.add(p);
+        }
+        return out;
+    }
+
+    public static CreateSpec spec(List<Path> devices, BitmapMode mode, boolean assumeClean) {
+        return new CreateSpec(1, devices.size(), mode, null, 0, "test", "host", 0, assumeClean, false, devices,
+                Instant.ofEpochSecond(1_700_000_000L));
+    }
+
+    public static ArrayCreator.Plan create(List<Path> devices, BitmapMode mode) throws IOException {
+        ArrayCreator.Plan plan = ArrayCreator.plan(spec(devices, mode, false));
+        plan.write();
+        return plan;
+    }
+}
