@@ -62,6 +62,7 @@ public final class MetadataReader {
         MdFormatException.check(sectors >= MIN_DEVICE_SECTORS, "device size", src.sizeBytes() + " bytes",
                 "too small to hold md metadata (at least " + MIN_DEVICE_SECTORS * 512 + " bytes)");
         ByteBuffer block = DirectIo.allocate(SuperblockLayout.BLOCK);
+        int seenAt12 = 0;
         for (SuperblockVersion v : SEARCH_ORDER) {
             long at = v.superOffset(sectors);
             if (at < 0 || at * 512 + SuperblockLayout.BLOCK > src.sizeBytes()) {
@@ -69,12 +70,16 @@ public final class MetadataReader {
             }
             block.clear();
             src.read(at * 512, block);
-            if (block.getInt(SuperblockLayout.MAGIC_OFFSET) == SuperblockLayout.MAGIC) {
+            int magic = block.getInt(SuperblockLayout.MAGIC_OFFSET);
+            if (magic == SuperblockLayout.MAGIC) {
                 return new Located(src.name(), src.sizeBytes(), v, block.clear());
             }
+            if (v == SuperblockVersion.V1_2) {
+                seenAt12 = magic;
+            }
         }
-        throw new MdFormatException("magic", "magic: no md superblock at the 1.0, 1.1 or 1.2 location of "
-                + src.name());
+        throw new MdFormatException("magic", String.format("magic 0x%08x at sector 8: no md superblock (0xa92b4efc) "
+                + "at the 1.0, 1.1 or 1.2 location", seenAt12));
     }
 
     public static MemberMetadata read(Path path) throws IOException {
