@@ -1,0 +1,49 @@
+package io.bitmirror.bitmap.engine;
+
+/** Tunables of a {@link WriteIntentBitmap}; immutable, with withers. Defaults suit production. */
+public final class BitmapEngineOptions {
+    final long daemonSleepMillis;
+    final boolean startDaemon;
+    final int waiterSlots;
+    final long storeTimeoutNanos;
+    final Mutant mutant;
+
+    private BitmapEngineOptions(long daemonSleepMillis, boolean startDaemon, int waiterSlots,
+            long storeTimeoutNanos, Mutant mutant) {
+        this.daemonSleepMillis = daemonSleepMillis;
+        this.startDaemon = startDaemon;
+        this.waiterSlots = waiterSlots;
+        this.storeTimeoutNanos = storeTimeoutNanos;
+        this.mutant = mutant;
+    }
+
+    /** daemon_sleep from the superblock, daemon thread on, 256 waiter slots, 30 s store timeout. */
+    public static BitmapEngineOptions defaults() {
+        return new BitmapEngineOptions(-1, true, 256, 30_000_000_000L, Mutant.fromSystemProperty());
+    }
+
+    /** Overrides the superblock's daemon_sleep (tests and benchmarks); -1 keeps it. */
+    public BitmapEngineOptions daemonSleepMillis(long millis) {
+        return new BitmapEngineOptions(millis, startDaemon, waiterSlots, storeTimeoutNanos, mutant);
+    }
+
+    /** false: no daemon thread; the caller runs {@link WriteIntentBitmap#daemonTick()} itself. */
+    public BitmapEngineOptions startDaemon(boolean start) {
+        return new BitmapEngineOptions(daemonSleepMillis, start, waiterSlots, storeTimeoutNanos, mutant);
+    }
+
+    /** Writers that can park at once without polling; rounded up to a power of two. */
+    public BitmapEngineOptions waiterSlots(int slots) {
+        int p = Integer.highestOneBit(Math.max(1, slots - 1)) << 1;
+        return new BitmapEngineOptions(daemonSleepMillis, startDaemon, p, storeTimeoutNanos, mutant);
+    }
+
+    /** How long the flusher waits for the store to complete an epoch before calling it failed. */
+    public BitmapEngineOptions storeTimeoutNanos(long nanos) {
+        return new BitmapEngineOptions(daemonSleepMillis, startDaemon, waiterSlots, nanos, mutant);
+    }
+
+    public BitmapEngineOptions mutant(Mutant m) {
+        return new BitmapEngineOptions(daemonSleepMillis, startDaemon, waiterSlots, storeTimeoutNanos, m);
+    }
+}
