@@ -35,7 +35,8 @@ final class PageImages {
     PageImages(long imageBytes, long storeBytes) {
         this.pages = (int) ((imageBytes + PAGE - 1) / PAGE);
         this.live = ByteBuffer.allocateDirect(pages * PAGE).order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer snap = ByteBuffer.allocateDirect(pages * PAGE);
+        // Page-aligned: stores write snapshots with O_DIRECT, which needs aligned memory.
+        ByteBuffer snap = ByteBuffer.allocateDirect(pages * PAGE + PAGE).alignedSlice(PAGE);
         this.snapshots = new ByteBuffer[pages];
         this.liveSlices = new ByteBuffer[pages];
         this.writeLength = new int[pages];

@@ -361,6 +361,57 @@ public final class WriteIntentBitmap implements AutoCloseable {
         }
     }
 
+    /**
+     * Recovery of a re-added member: every chunk whose bit is set may be missing on it, whether
+     * or not it was marked NEEDED in this run (bits loaded from disk are not), so all of them
+     * become NEEDED.
+     */
+    public void markSetBitsNeeded() {
+        synchronized (lock) {
+            for (long c = 0; c < chunks; c++) {
+                if (pages.testBit(c)) {
+                    for (;;) {
+                        int v = counters.get(c);
+                        int next = (v & COUNTER_MAX) == 0 ? v | NEEDED | 2 : v | NEEDED;
+                        if (counters.compareAndSet(c, v, next)) {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Chunk {@code c} was copied to the member being recovered, which was the last one out of
+     * sync: it is no longer NEEDED (startSync keeps NEEDED while degraded). The caller holds the
+     * chunk's sync barrier, so no write can fail in between; a later failed write sets NEEDED
+     * again.
+     */
+    public void endRecovery(long c) {
+        checkRange(c, c);
+        for (;;) {
+            int v = counters.get(c);
+            int next = v & ~(NEEDED | RESYNC);
+            if (v == next || counters.compareAndSet(c, v, next)) {
+                return;
+            }
+        }
+    }
+
+    /**
+     * Writes every page to every copy and waits: a copy that was just added (a re-added member's
+     * stale bitmap area) becomes current.
+     *
+     * @return false when the bitmap is in write-error state
+     */
+    public boolean rewriteAllPages() {
+        synchronized (lock) {
+            pages.markAllDirty();
+        }
+        return flushNow();
+    }
+
     // ------------------------------------------------------------------ lazy clearing (W2, W4)
 
     /** Call before flushing every member; pass the result to {@link #membersFlushed}. */

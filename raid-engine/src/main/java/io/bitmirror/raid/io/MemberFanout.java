@@ -1,0 +1,192 @@
+package io.bitmirror.raid.io;
+
+import io.bitmirror.raid.member.MemberDevice;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Sends one request to several members at once. The calling thread performs the request on the
+ * lowest member itself (no hand-off for the common first copy) and hands the others to their I/O
+ * threads; it returns when all have answered, with the mask of members that failed.
+ *
+ * <p>Slots come from a fixed pool of at most 64 (a bit mask of free slots); everything is
+ * allocated here, at assemble, and nothing per request.
+ */
+public final class MemberFanout implements AutoCloseable {
+    /** Most slots a fan-out can have (one bit each in the free mask). */
+    public static final int MAX_SLOTS = 64;
+
+    private final IoSlot[] slots;
+    private final AtomicLong free;
+    private final MemberDevice[] devices;
+    private final MemberWorker[] workers;
+    private final String name;
+
+    /**
+     * @param devices one per member position; null for a missing member
+     * @param slots request slots (at most 64)
+     * @param slotBytes buffer bytes per slot: the largest request
+     */
+    public MemberFanout(MemberDevice[] devices, int slots, int slotBytes, String name) {
+        if (slots < 1 || slots > MAX_SLOTS) {
+            throw new IllegalArgumentException("slots must be 1.." + MAX_SLOTS + ": " + slots);
+        }
+        if (devices.length > 31) {
+            throw new IllegalArgumentException("at most 31 members: " + devices.length);
+        }
+        this.name = name;
+        this.devices = devices.clone();
+        this.slots = new IoSlot[slots];
+        for (int i = 0; i < slots; i++) {
+            this.slots[i] = new IoSlot(i, slotBytes, devices.length);
+        }
+        this.free = new AtomicLong(slots == 64 ? -1L : (1L << slots) - 1);
+        this.workers = new MemberWorker[devices.length];
+        for (int m = 0; m < devices.length; m++) {
+            if (devices[m] != null) {
+                startWorker(m);
+            }
+        }
+    }
+
+    private void startWorker(int m) {
+        workers[m] = new MemberWorker(m, devices[m], slots.length, name + "-member" + m);
+        workers[m].start();
+    }
+
+    public int members() {
+        return devices.length;
+    }
+
+    public MemberDevice device(int m) {
+        return devices[m];
+    }
+
+    /** Puts {@code dev} at position {@code m} (re-add); the old device is not closed here. */
+    public synchronized void replace(int m, MemberDevice dev) {
+        if (workers[m] != null) {
+            workers[m].stop();
+            workers[m] = null;
+        }
+        devices[m] = dev;
+        if (dev != null) {
+            startWorker(m);
+        }
+    }
+
+    /** Takes a free slot, waiting for one if all are in use. */
+    public IoSlot acquire() {
+        while (true) {
+            long f = free.get();
+            if (f == 0) {
+                LockSupport.parkNanos(this, 20_000);
+                continue;
+            }
+            long bit = Long.lowestOneBit(f);
+            if (free.compareAndSet(f, f & ~bit)) {
+                return slots[Long.numberOfTrailingZeros(bit)];
+            }
+        }
+    }
+
+    /** Returns a slot to the pool. */
+    public void release(IoSlot s) {
+        long bit = 1L << s.index;
+        long f;
+        do {
+            f = free.get();
+        } while (!free.compareAndSet(f, f | bit));
+    }
+
+    public int slotBytes() {
+        return slots[0].capacity();
+    }
+
+    /** Writes {@code [0, length)} of the slot's buffer at {@code position} on the members in {@code mask}. */
+    public int write(IoSlot s, long position, int length, boolean fua, int mask) {
+        return run(s, IoSlot.WRITE, position, length, 0, fua, mask);
+    }
+
+    /** Flushes the members in {@code mask}. */
+    public int flush(IoSlot s, int mask) {
+        return run(s, IoSlot.FLUSH, 0, 0, 0, false, mask);
+    }
+
+    /** Trims {@code [position, position + bytes)} on the members in {@code mask}. */
+    public int trim(IoSlot s, long position, long bytes, int mask) {
+        return run(s, IoSlot.TRIM, position, 0, bytes, false, mask);
+    }
+
+    /**
+     * Reads {@code [0, length)} from one member into the slot's buffer, in the calling thread.
+     *
+     * @throws IOException when the member fails
+     */
+    public void read(IoSlot s, int member, long position, int length) throws IOException {
+        s.prepare(IoSlot.READ, position, length, 0, false, 0);
+        devices[member].read(position, s.viewFor(member));
+    }
+
+    private int run(IoSlot s, int op, long position, int length, long extent, boolean fua, int mask) {
+        int count = Integer.bitCount(mask);
+        if (count == 0) {
+            return 0;
+        }
+        s.prepare(op, position, length, extent, fua, count);
+        int inline = Integer.numberOfTrailingZeros(mask);
+        for (int rest = mask & ~(1 << inline); rest != 0; rest &= rest - 1) {
+            int m = Integer.numberOfTrailingZeros(rest);
+            workers[m].submit(s);
+        }
+        boolean ok;
+        try {
+            MemberWorker.execute(devices[inline], inline, s);
+            ok = true;
+        } catch (IOException | RuntimeException e) {
+            lastInlineError[inline] = e;
+            ok = false;
+        }
+        s.complete(inline, ok);
+        return s.await();
+    }
+
+    private final Exception[] lastInlineError = new Exception[31];
+
+    /** The last error member {@code m} reported, for messages (not on the I/O path). */
+    public String lastError(int m) {
+        Exception a = lastInlineError[m];
+        IOException b = workers[m] == null ? null : workers[m].lastError();
+        Exception e = b != null ? b : a;
+        return e == null ? "I/O error" : String.valueOf(e.getMessage());
+    }
+
+    /** Threads of the I/O path, for allocation measurements. */
+    public Thread[] threads() {
+        int n = 0;
+        for (MemberWorker w : workers) {
+            if (w != null) {
+                n++;
+            }
+        }
+        Thread[] t = new Thread[n];
+        int i = 0;
+        for (MemberWorker w : workers) {
+            if (w != null) {
+                t[i++] = w.thread();
+            }
+        }
+        return t;
+    }
+
+    @Override
+    public synchronized void close() {
+        for (int m = 0; m < workers.length; m++) {
+            if (workers[m] != null) {
+                workers[m].stop();
+                workers[m] = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package io.bitmirror.raid.member;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * The data area of a member: positions are array offsets, shifted by the member's
+ * data_offset and checked against the array size, so no data write can touch metadata.
+ */
+public final class DataArea implements MemberDevice {
+    private final MemberDevice device;
+    private final long offset;
+    private final long size;
+
+    /**
+     * @param offsetBytes data_offset in bytes
+     * @param sizeBytes the array's size in bytes
+     */
+    public DataArea(MemberDevice device, long offsetBytes, long sizeBytes) {
+        this.device = device;
+        this.offset = offsetBytes;
+        this.size = sizeBytes;
+    }
+
+    public MemberDevice device() {
+        return device;
+    }
+
+    private long at(long position, long length) throws IOException {
+        if (position < 0 || length < 0 || position + length > size) {
+            throw new IOException(device.name() + ": I/O at " + position + "+" + length + " is outside the data area of "
+                    + size + " bytes");
+        }
+        return offset + position;
+    }
+
+    @Override
+    public String name() {
+        return device.name();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return size;
+    }
+
+    @Override
+    public int logicalBlockSize() {
+        return device.logicalBlockSize();
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+        device.read(at(position, dst.remaining()), dst);
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src, boolean fua) throws IOException {
+        device.write(at(position, src.remaining()), src, fua);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        device.flush();
+    }
+
+    @Override
+    public void trim(long position, long length) throws IOException {
+        device.trim(at(position, length), length);
+    }
+
+    @Override
+    public void close() throws IOException {
+        device.close();
+    }
+}

@@ -1,0 +1,127 @@
+package io.bitmirror.raid.member;
+
+import io.bitmirror.raid.device.DeviceInfo;
+import io.bitmirror.raid.device.DirectIo;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+
+/**
+ * A block device or regular file opened with O_DIRECT and locked exclusively, so two
+ * processes never run the same member (an advisory lock: every bitmirror takes it).
+ */
+public final class FileMemberDevice implements MemberDevice {
+    private final DeviceInfo info;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final ByteBuffer zeroes;
+
+    private FileMemberDevice(DeviceInfo info, FileChannel channel, FileLock lock) {
+        this.info = info;
+        this.channel = channel;
+        this.lock = lock;
+        this.zeroes = DirectIo.allocate(ZERO_BLOCK);
+    }
+
+    /** Largest trim written as zeroes in one call. */
+    private static final int ZERO_BLOCK = 1 << 20;
+
+    /** Opens {@code path} read-write with O_DIRECT and takes its exclusive lock. */
+    public static FileMemberDevice open(Path path) throws IOException {
+        DeviceInfo info = DeviceInfo.probe(path);
+        FileChannel ch = DirectIo.openReadWrite(path, false);
+        FileLock lock;
+        try {
+            lock = ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+        if (lock == null) {
+            ch.close();
+            throw new IOException(path + ": in use by another bitmirror (exclusive lock held)");
+        }
+        return new FileMemberDevice(info, ch, lock);
+    }
+
+    public DeviceInfo info() {
+        return info;
+    }
+
+    @Override
+    public String name() {
+        return info.path().toString();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return info.sizeBytes();
+    }
+
+    @Override
+    public int logicalBlockSize() {
+        return info.logicalSectorSize();
+    }
+
+    @Override
+    public void read(long position, ByteBuffer dst) throws IOException {
+        long at = position;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, at);
+            if (n < 0) {
+                throw new EOFException(name() + ": read past the end at byte " + at);
+            }
+            at += n;
+        }
+    }
+
+    @Override
+    public void write(long position, ByteBuffer src, boolean fua) throws IOException {
+        long at = position;
+        while (src.hasRemaining()) {
+            at += channel.write(src, at);
+        }
+        if (fua) {
+            channel.force(false);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        channel.force(false);
+    }
+
+    @Override
+    public void trim(long position, long length) throws IOException {
+        // Written as zeroes so that every member reads back the same bytes; a discard that
+        // leaves undefined data would break byte-identical mirrors.
+        long at = position;
+        long left = length;
+        while (left > 0) {
+            int n = (int) Math.min(left, ZERO_BLOCK);
+            ByteBuffer z = zeroes.duplicate();
+            z.clear().limit(n);
+            write(at, z, false);
+            at += n;
+            left -= n;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            if (lock.isValid()) {
+                lock.release();
+            }
+        } finally {
+            channel.close();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.bitmirror.raid.member;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+/**
+ * One member device. Calls are synchronous and may come from several threads at once; buffers
+ * are direct and 4096-aligned, positions and lengths multiples of {@link #logicalBlockSize()}.
+ * A successful {@link #write} is not durable until a later {@link #flush} returns (or at once when
+ * {@code fua}). Implementations allocate nothing per call.
+ */
+public interface MemberDevice extends Closeable {
+
+    /** Name for messages (the path). */
+    String name();
+
+    /** Size in bytes. */
+    long sizeBytes();
+
+    /** Smallest I/O unit. */
+    int logicalBlockSize();
+
+    /** Reads {@code dst.remaining()} bytes at {@code position}. */
+    void read(long position, ByteBuffer dst) throws IOException;
+
+    /**
+     * Writes all of {@code src} at {@code position}.
+     *
+     * @param fua the write must be durable when this returns (Forced Unit Access)
+     */
+    void write(long position, ByteBuffer src, boolean fua) throws IOException;
+
+    /** Makes every completed write durable (fdatasync / cache flush). */
+    void flush() throws IOException;
+
+    /**
+     * Tells the device that {@code [position, position + length)} is unused. After a trim the range
+     * reads as zeroes on every member, so mirrors stay identical.
+     */
+    void trim(long position, long length) throws IOException;
+}
