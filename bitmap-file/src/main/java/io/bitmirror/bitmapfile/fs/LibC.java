@@ -20,6 +20,8 @@ public final class LibC {
     public static final int O_RDONLY = 0;
     /** Close the descriptor on exec, so a child process never inherits our lock. */
     public static final int O_CLOEXEC = 0x80000;
+    /** open(2): read and write. */
+    public static final int O_RDWR = 2;
     /** flock(2): exclusive lock. */
     public static final int LOCK_EX = 2;
     /** flock(2): fail with EWOULDBLOCK instead of waiting. */
@@ -47,6 +49,14 @@ public final class LibC {
         int posix_fadvise(int fd, long offset, long len, int advice);
 
         int statfs(String path, ByteBuffer buf);
+
+        /** Raw-address form: only primitives, so a call allocates nothing (write path). */
+        long pwrite(int fd, long buf, long count, long offset);
+
+        /** Raw-address form, see {@link #pwrite}. */
+        long pread(int fd, long buf, long count, long offset);
+
+        int fdatasync(int fd);
     }
 
     private static final class Holder {

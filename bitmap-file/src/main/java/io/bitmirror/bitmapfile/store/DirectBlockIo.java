@@ -11,13 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A block device (or, for the reader, a file) opened with O_DIRECT: I/O goes to the device and
- * never through a page cache, so nothing is buffered in memory that writeback could later
- * reorder or that could need allocation under memory pressure. {@link #flush()} is fdatasync on
- * the device node, which the block layer turns into a cache flush of the device.
- *
- * <p>Positioned {@link FileChannel} I/O with a direct buffer allocates nothing (JDK 17,
- * measured by ZeroAllocationTest).
+ * A file opened read-only with O_DIRECT through the JDK (for {@link DirectFileReader}): reads
+ * see the device, never the page cache. The JDK requires offsets aligned to the file's
+ * filesystem block size, which whole-page reads from offset 0 always are. Also the helper that
+ * allocates aligned direct buffers.
  */
 final class DirectBlockIo implements BlockIo {
     /** Alignment of every direct buffer: a page, which covers every logical block size. */
@@ -27,11 +24,6 @@ final class DirectBlockIo implements BlockIo {
 
     private DirectBlockIo(FileChannel ch) {
         this.ch = ch;
-    }
-
-    static DirectBlockIo openReadWrite(Path device) throws IOException {
-        return new DirectBlockIo(FileChannel.open(device, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                ExtendedOpenOption.DIRECT));
     }
 
     static DirectBlockIo openRead(Path path) throws IOException {

@@ -102,7 +102,7 @@ public final class ExternalBitmapStore implements BitmapStore {
             verifier.verify(map);
             Path node = device.devNode();
             try {
-                io = DirectBlockIo.openReadWrite(node);
+                io = PosixBlockIo.open(node);
             } catch (IOException e) {
                 throw new BitmapFileException(about(file) + "cannot open its device " + node + " with O_DIRECT: "
                         + e.getMessage(), e);
