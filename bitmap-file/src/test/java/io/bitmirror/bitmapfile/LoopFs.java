@@ -74,12 +74,17 @@ public final class LoopFs implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
-        Host.run("sh", "-c", "chattr -R -i " + mount + " 2>/dev/null");
-        Host.Run u = Host.run("umount", mount.toString());
-        if (u.rc() != 0) {
-            Host.run("umount", "-l", mount.toString());
+    public void close() throws IOException {
+        try {
+            Host.run("sh", "-c", "chattr -R -i " + mount + " 2>/dev/null");
+            Host.Run u = Host.run("umount", mount.toString());
+            if (u.rc() != 0) {
+                Host.run("umount", "-l", mount.toString());
+            }
+            Host.run("losetup", "-d", loop);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while unmounting " + mount, e);
         }
-        Host.run("losetup", "-d", loop);
     }
 }
