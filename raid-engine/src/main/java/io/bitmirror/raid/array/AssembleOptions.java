@@ -1,5 +1,6 @@
 package io.bitmirror.raid.array;
 
+import io.bitmirror.bitmap.engine.Mutant;
 import io.bitmirror.raid.member.FileMemberDevice;
 
 import java.nio.file.Path;
@@ -19,54 +20,60 @@ import java.util.List;
  * @param autoResync start the background resync/recovery at once
  * @param slots request slots (concurrent I/Os)
  * @param maxIoBytes largest single I/O
+ * @param mutant a deliberate bitmap bug for fault-injection tests ({@link Mutant#NONE} normally)
  */
 public record AssembleOptions(List<Path> devices, boolean run, MemberOpener opener, BitmapStoreOpener externalBitmap,
         long daemonSleepMillis, long safeModeMillis, long minSpeedKiB, long maxSpeedKiB, boolean autoResync,
-        int slots, int maxIoBytes) {
+        int slots, int maxIoBytes, Mutant mutant) {
 
     /** md's defaults: resync between 1,000 and 200,000 KiB/s, safe mode after 200 ms. */
     public static AssembleOptions of(List<Path> devices) {
         return new AssembleOptions(devices, false, FileMemberDevice::open, null, -1, 200, 1_000, 200_000, true, 48,
-                1 << 20);
+                1 << 20, Mutant.fromSystemProperty());
     }
 
     public AssembleOptions withRun(boolean r) {
         return new AssembleOptions(devices, r, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes);
+                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant);
     }
 
     public AssembleOptions withOpener(MemberOpener o) {
         return new AssembleOptions(devices, run, o, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes);
+                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant);
     }
 
     public AssembleOptions withExternalBitmap(BitmapStoreOpener b) {
         return new AssembleOptions(devices, run, opener, b, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes);
+                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant);
     }
 
     public AssembleOptions withDaemonSleepMillis(long ms) {
         return new AssembleOptions(devices, run, opener, externalBitmap, ms, safeModeMillis, minSpeedKiB, maxSpeedKiB,
-                autoResync, slots, maxIoBytes);
+                autoResync, slots, maxIoBytes, mutant);
     }
 
     public AssembleOptions withSafeModeMillis(long ms) {
         return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, ms, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes);
+                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant);
     }
 
     public AssembleOptions withSpeed(long minKiB, long maxKiB) {
         return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minKiB,
-                maxKiB, autoResync, slots, maxIoBytes);
+                maxKiB, autoResync, slots, maxIoBytes, mutant);
     }
 
     public AssembleOptions withAutoResync(boolean a) {
         return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, a, slots, maxIoBytes);
+                maxSpeedKiB, a, slots, maxIoBytes, mutant);
+    }
+
+    public AssembleOptions withMutant(Mutant m) {
+        return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
+                maxSpeedKiB, autoResync, slots, maxIoBytes, m);
     }
 
     public AssembleOptions withSlots(int s) {
         return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, s, maxIoBytes);
+                maxSpeedKiB, autoResync, s, maxIoBytes, mutant);
     }
 }

@@ -204,7 +204,7 @@ public final class RaidArray implements AutoCloseable {
                 store = opts.externalBitmap().open(f.setUuid(), f.size());
             }
             if (store != null) {
-                BitmapEngineOptions eo = BitmapEngineOptions.defaults().startDaemon(true);
+                BitmapEngineOptions eo = BitmapEngineOptions.defaults().startDaemon(true).mutant(opts.mutant());
                 if (opts.daemonSleepMillis() >= 0) {
                     eo = eo.daemonSleepMillis(opts.daemonSleepMillis());
                 }
