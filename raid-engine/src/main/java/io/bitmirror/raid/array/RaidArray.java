@@ -854,8 +854,15 @@ public final class RaidArray implements AutoCloseable {
         new java.security.SecureRandom().nextBytes(devUuid);
         sb.devNumber(dn).deviceUuid(devUuid).events(0).dataSize(d.sizeBytes() / 512 - template.dataOffset());
         sb.devRole(dn, slot).updateChecksum();
-        if (bitmap != null) {
-            bitmap.rewriteAllPages();
+        if (template.hasFeature(FeatureMap.BITMAP_OFFSET)) {
+            // A copy of the bitmap area first, so the new member is a readable md member at
+            // every moment; attach() then rewrites every page to make it current.
+            long at = (template.superOffset() + template.bitmapOffset()) * 512;
+            int room = (int) io.bitmirror.raid.superblock.SuperblockValidator.bitmapRoomBytes(template);
+            ByteBuffer area = DirectIo.allocate(room);
+            raw[s0].read(at, area);
+            area.clear();
+            d.write(at, area, false);
         }
         block.clear();
         d.write(template.superOffset() * 512, block, true);
