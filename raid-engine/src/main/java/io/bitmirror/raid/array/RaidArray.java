@@ -490,11 +490,23 @@ public final class RaidArray implements AutoCloseable {
 
     /** Discards {@code [offset, offset + length)}: it reads back as zeroes on every member. */
     public void trim(long offset, long length) throws IOException {
+        IoSlot s = acquireSlot();
+        try {
+            trim(s, offset, length, false);
+        } finally {
+            releaseSlot(s);
+        }
+    }
+
+    /**
+     * {@link #trim(long, long)} with a slot the caller holds; with {@code fua} the zeroes are
+     * durable on return. Chunks are marked in the bitmap like any write.
+     */
+    public void trim(IoSlot s, long offset, long length, boolean fua) throws IOException {
         checkRange(offset, length);
         if (length == 0) {
             return;
         }
-        IoSlot s = acquireSlot();
         enterWrite();
         long firstUnit = offset / unitBytes;
         long lastUnit = (offset + length - 1) / unitBytes;
@@ -505,6 +517,9 @@ public final class RaidArray implements AutoCloseable {
             }
             int mask = writeMask.get();
             int failed = fanout.trim(s, offset, length, mask);
+            if (fua && failed != mask) {
+                failed |= fanout.flush(s, mask & ~failed);
+            }
             if (failed != 0) {
                 failMembers(failed, "trim error");
             }
@@ -517,8 +532,32 @@ public final class RaidArray implements AutoCloseable {
         } finally {
             barrier.exit(firstUnit, lastUnit);
             exitWrite();
-            releaseSlot(s);
         }
+    }
+
+    /**
+     * Reads into any 4096-aligned direct buffer (its remaining bytes) from one in-sync member,
+     * without a slot; falls back to the others on error. For read-modify-write of partial blocks.
+     */
+    public void readDirect(long offset, ByteBuffer dst) throws IOException {
+        checkRange(offset, dst.remaining());
+        int candidates = resync.active() || resync.pending() ? sourceMask() : readMask;
+        if (candidates == 0) {
+            candidates = inSyncMask;
+        }
+        int pos = dst.position();
+        IOException last = null;
+        for (int m = candidates; m != 0; m &= m - 1) {
+            int member = Integer.numberOfTrailingZeros(m);
+            try {
+                dst.position(pos);
+                fanout.device(member).read(offset, dst);
+                return;
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw last != null ? last : new IOException("read at " + offset + ": no member in sync");
     }
 
     // ================================================================= safe mode

@@ -13,7 +13,7 @@ import java.util.concurrent.locks.LockSupport;
 final class MemberWorker implements Runnable {
     private final int member;
     private final MemberDevice device;
-    private final SlotQueue queue;
+    private final BoundedQueue<IoSlot> queue;
     private final Thread thread;
     private volatile boolean sleeping;
     private volatile boolean running = true;
@@ -22,7 +22,7 @@ final class MemberWorker implements Runnable {
     MemberWorker(int member, MemberDevice device, int slots, String name) {
         this.member = member;
         this.device = device;
-        this.queue = new SlotQueue(slots);
+        this.queue = new BoundedQueue<>(slots);
         this.thread = new Thread(this, name);
         thread.setDaemon(true);
     }

@@ -1,6 +1,7 @@
 package io.bitmirror.tools.create;
 
 import io.bitmirror.bitmapfile.BitmapFileWriter;
+import io.bitmirror.bitmapfile.ExternalBitmap;
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
@@ -59,6 +60,10 @@ public final class CreateCommand implements Callable<Integer> {
             + "bitmap files.")
     boolean force;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "Bitmap registry that records an external bitmap "
+            + "(default: $BITMIRROR_CONF or /etc/bitmirror/bitmirror.conf).")
+    Path config;
+
     @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "Block devices or regular files, in slot order.")
     List<Path> devices;
 
@@ -84,10 +89,19 @@ public final class CreateCommand implements Callable<Integer> {
                 HostName.get(), size == null ? 0 : size / 512, assumeClean, force, devices, Instant.now());
         ArrayCreator.Plan plan = ArrayCreator.plan(cs);
         if (mode == BitmapMode.FILE) {
+            // Where the file may live is checked before anything is written (W7: a filesystem
+            // with stable block addresses, not on a member).
+            ExternalBitmap.validateLocation(file, devices);
             // The external bitmap first: members never point at it, so a failure here leaves
             // the members untouched.
             BitmapFileWriter.create(file, plan.uuid(), plan.sizeSectors(), plan.bitmapChunk(),
                     ArrayCreator.DEFAULT_DAEMON_SLEEP, !assumeClean, force);
+            try {
+                ExternalBitmap.register(file, plan.uuid(), devices, config);
+            } catch (java.io.IOException | RuntimeException e) {
+                java.nio.file.Files.deleteIfExists(file);
+                throw e;
+            }
         }
         plan.write();
         PrintWriter out = spec.commandLine().getOut();

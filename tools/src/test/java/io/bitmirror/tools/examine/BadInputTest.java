@@ -153,7 +153,7 @@ class BadInputTest {
             f.setLength(8L << 20);
             g.setLength(8L << 20);
         }
-        assertEquals(0, Cli.run("create", "-l1", "-n2", "--bitmap=" + bm, m2.toString(), m3.toString()).rc());
+        assertEquals(0, Cli.run("create", "-l1", "-n2", "--bitmap=" + bm, "--config=" + dir.resolve("bitmirror.conf"), m2.toString(), m3.toString()).rc());
         putInt(bm, 4, 6);
         fails("bitmap version 6: the lockless bitmap", "examine-bitmap", bm.toString());
         putInt(m.get(0), 16 * 512 + 4, 6);

@@ -75,7 +75,7 @@ class MdadmExamineBitmapTest {
         External.requireTool("mdadm");
         List<Path> m = MdadmExamineTest.members(dir, 2, 200L << 20);
         Path bm = dir.resolve("array.bitmap");
-        Cli.Result c = Cli.run("create", "--level=1", "--raid-devices=2", "--bitmap=" + bm, "--bitmap-chunk=128K",
+        Cli.Result c = Cli.run("create", "--level=1", "--raid-devices=2", "--bitmap=" + bm, "--config=" + dir.resolve("bitmirror.conf"), "--bitmap-chunk=128K",
                 m.get(0).toString(), m.get(1).toString());
         assertEquals(0, c.rc(), c.err());
         scribbleBits(bm, 0, 199, 9);

@@ -4,20 +4,20 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Bounded multi-producer queue of slots (a sequence per cell, as in Vyukov's bounded queue):
- * no locks, no allocation. Its capacity is at least the number of slots, and a slot is in a
- * queue at most once, so {@link #offer} never finds it full.
+ * Bounded multi-producer, multi-consumer queue (a sequence per cell, as in Vyukov's bounded
+ * queue): no locks, no allocation. Users size it for the most elements that can be in it at
+ * once (every element is in a queue at most once), so {@link #offer} never finds it full.
  */
-final class SlotQueue {
-    private final IoSlot[] cells;
+public final class BoundedQueue<E> {
+    private final Object[] cells;
     private final AtomicLongArray sequence;
     private final int mask;
     private final AtomicLong tail = new AtomicLong();
     private final AtomicLong head = new AtomicLong();
 
-    SlotQueue(int minCapacity) {
+    public BoundedQueue(int minCapacity) {
         int cap = Integer.highestOneBit(Math.max(2, minCapacity - 1)) << 1;
-        cells = new IoSlot[cap];
+        cells = new Object[cap];
         sequence = new AtomicLongArray(cap);
         mask = cap - 1;
         for (int i = 0; i < cap; i++) {
@@ -25,7 +25,7 @@ final class SlotQueue {
         }
     }
 
-    void offer(IoSlot s) {
+    public void offer(E s) {
         while (true) {
             long pos = tail.get();
             int i = (int) (pos & mask);
@@ -38,20 +38,21 @@ final class SlotQueue {
                     return;
                 }
             } else if (seq < pos) {
-                throw new IllegalStateException("slot queue full: more slots in flight than its capacity");
+                throw new IllegalStateException("queue full: more elements in flight than its capacity");
             }
             Thread.onSpinWait();
         }
     }
 
-    IoSlot poll() {
+    @SuppressWarnings("unchecked")
+    public E poll() {
         while (true) {
             long pos = head.get();
             int i = (int) (pos & mask);
             long seq = sequence.get(i);
             if (seq == pos + 1) {
                 if (head.compareAndSet(pos, pos + 1)) {
-                    IoSlot s = cells[i];
+                    E s = (E) cells[i];
                     cells[i] = null;
                     sequence.set(i, pos + mask + 1);
                     return s;

@@ -1,0 +1,599 @@
+package io.bitmirror.raid.nbd;
+
+import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.device.DirectIo;
+import io.bitmirror.raid.io.BoundedQueue;
+import io.bitmirror.raid.io.IoSlot;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection: the handshake, then a reader thread that takes requests off the socket
+ * (payloads straight into slot buffers) and hands them to a few worker threads, which run them
+ * on the array and send the replies, in whatever order they finish. Requests and buffers are
+ * preallocated; the steady state allocates nothing.
+ *
+ * <p>A malformed request (bad magic, a write longer than {@link Nbd#MAX_REQUEST}, a payload cut
+ * short) ends the connection cleanly; a request outside the export gets an error reply. Nothing
+ * is ever written outside the data area: every range is checked here and again by the array.
+ */
+final class NbdConnection implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdConnection.class);
+
+    static final int WORKERS = 4;
+    static final int REQUESTS = 16;
+    private static final int BLOCK = RaidArray.BLOCK_SIZE;
+
+    /** One request in flight, reused. */
+    static final class Request {
+        final int index;
+        final ByteBuffer replyHeader = ByteBuffer.allocateDirect(Nbd.REPLY_LENGTH).order(ByteOrder.BIG_ENDIAN);
+        final ByteBuffer[] gather = new ByteBuffer[2];
+        int type;
+        int flags;
+        long cookie;
+        long offset;
+        long length;
+        IoSlot slot;
+
+        Request(int index) {
+            this.index = index;
+            gather[0] = replyHeader;
+        }
+    }
+
+    /** A worker thread with its own queue, as the member workers. */
+    private final class Worker implements Runnable {
+        final BoundedQueue<Request> queue = new BoundedQueue<>(REQUESTS);
+        final ByteBuffer scratch = DirectIo.allocate(BLOCK);
+        final Thread thread;
+        volatile boolean sleeping;
+
+        Worker(String name) {
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+        }
+
+        void submit(Request r) {
+            queue.offer(r);
+            if (sleeping) {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        @Override
+        public void run() {
+            while (true) {
+                Request r = queue.poll();
+                if (r == null) {
+                    sleeping = true;
+                    r = queue.poll();
+                    if (r == null) {
+                        if (workersDone) {
+                            return;
+                        }
+                        LockSupport.park(this);
+                        sleeping = false;
+                        continue;
+                    }
+                    sleeping = false;
+                }
+                execute(r, scratch);
+            }
+        }
+    }
+
+    private final SocketChannel ch;
+    private final NbdServer server;
+    private final RaidArray array;
+    private final int id;
+    private final Request[] requests = new Request[REQUESTS];
+    private final AtomicLong freeRequests = new AtomicLong((1L << REQUESTS) - 1);
+    private final Worker[] workers = new Worker[WORKERS];
+    private final Object outLock = new Object();
+    private final RequestHeader header = new RequestHeader();
+    private final ByteBuffer readerScratch = DirectIo.allocate(BLOCK);
+    private final ByteBuffer discard = ByteBuffer.allocateDirect(64 << 10);
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile boolean workersDone;
+    private volatile boolean broken;
+    private int next;
+
+    NbdConnection(SocketChannel ch, NbdServer server, int id) {
+        this.ch = ch;
+        this.server = server;
+        this.array = server.array();
+        this.id = id;
+        for (int i = 0; i < REQUESTS; i++) {
+            requests[i] = new Request(i);
+        }
+        for (int w = 0; w < WORKERS; w++) {
+            workers[w] = new Worker("nbd-" + id + "-w" + w);
+        }
+    }
+
+    /** Threads that serve requests, for allocation measurements. */
+    Thread[] workerThreads() {
+        Thread[] t = new Thread[WORKERS];
+        for (int i = 0; i < WORKERS; i++) {
+            t[i] = workers[i].thread;
+        }
+        return t;
+    }
+
+    @Override
+    public void run() {
+        try {
+            Handshake.Outcome o = new Handshake(ch, server.exportName(), server.description(), array.sizeBytes(),
+                    server.transmissionFlags(), BLOCK).run();
+            if (o == Handshake.Outcome.TRANSMIT) {
+                for (Worker w : workers) {
+                    w.thread.start();
+                }
+                transmit();
+            }
+        } catch (IOException e) {
+            LOG.debug("connection {}: {}", id, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warn("connection {}: {}", id, e.toString());
+        } finally {
+            drainAndClose();
+        }
+    }
+
+    private void transmit() throws IOException {
+        ByteBuffer h = header.buffer();
+        long size = array.sizeBytes();
+        while (true) {
+            h.clear();
+            if (!readFully(h, true)) {
+                return;
+            }
+            if (header.magic() != Nbd.REQUEST_MAGIC) {
+                LOG.warn("connection {}: request magic 0x{}: not NBD, disconnecting", id,
+                        Integer.toHexString(header.magic()));
+                return;
+            }
+            int type = header.type();
+            if (type == Nbd.CMD_DISC) {
+                return;
+            }
+            long offset = header.offset();
+            long length = header.length();
+            Request r = acquireRequest();
+            r.type = type;
+            r.flags = header.flags();
+            r.cookie = header.cookie();
+            r.offset = offset;
+            r.length = length;
+            r.slot = null;
+            boolean inRange = offset >= 0 && length <= size && offset <= size - length;
+            switch (type) {
+                case Nbd.CMD_WRITE:
+                    if (length > Nbd.MAX_REQUEST) {
+                        // Cannot tell the payload from the next request any more: disconnect.
+                        LOG.warn("connection {}: write of {} bytes exceeds {}, disconnecting", id, length,
+                                Nbd.MAX_REQUEST);
+                        releaseRequest(r);
+                        return;
+                    }
+                    if (!inRange) {
+                        if (!skip(length)) {
+                            releaseRequest(r);
+                            return;
+                        }
+                        reply(r, Nbd.ENOSPC);
+                        releaseRequest(r);
+                        continue;
+                    }
+                    if (length > pieceBytes()) {
+                        if (!largeWrite(r)) {
+                            return;
+                        }
+                        continue;
+                    }
+                    r.slot = array.acquireSlot();
+                    ByteBuffer d = r.slot.data();
+                    int head = (int) (offset & (BLOCK - 1));
+                    d.limit(head + (int) length).position(head);
+                    if (!readFully(d, false)) {
+                        // A payload cut short: nothing of it is written.
+                        array.releaseSlot(r.slot);
+                        releaseRequest(r);
+                        return;
+                    }
+                    dispatch(r);
+                    break;
+                case Nbd.CMD_READ:
+                    if (!inRange || length > Nbd.MAX_REQUEST) {
+                        reply(r, Nbd.EINVAL);
+                        releaseRequest(r);
+                        continue;
+                    }
+                    if (length > pieceBytes()) {
+                        largeRead(r);
+                        continue;
+                    }
+                    r.slot = array.acquireSlot();
+                    dispatch(r);
+                    break;
+                case Nbd.CMD_FLUSH:
+                    r.slot = array.acquireSlot();
+                    dispatch(r);
+                    break;
+                case Nbd.CMD_TRIM:
+                case Nbd.CMD_WRITE_ZEROES:
+                    if (!inRange) {
+                        reply(r, type == Nbd.CMD_TRIM ? Nbd.EINVAL : Nbd.ENOSPC);
+                        releaseRequest(r);
+                        continue;
+                    }
+                    r.slot = array.acquireSlot();
+                    dispatch(r);
+                    break;
+                default:
+                    // Unknown commands carry no payload we could skip reliably only for writes;
+                    // anything else gets EINVAL, as the protocol asks.
+                    reply(r, Nbd.EINVAL);
+                    releaseRequest(r);
+            }
+        }
+    }
+
+    /** Request payloads up to this size go to a worker in one slot; larger ones are cut in pieces. */
+    private int pieceBytes() {
+        return array.maxIoBytes() - 2 * BLOCK;
+    }
+
+    private void dispatch(Request r) {
+        inFlight.incrementAndGet();
+        Worker w = workers[next];
+        next = (next + 1) % WORKERS;
+        w.submit(r);
+    }
+
+    /** Runs one request (worker thread) and replies. */
+    private void execute(Request r, ByteBuffer scratch) {
+        try {
+            int error = perform(r, r.slot, r.offset, r.length, scratch, true);
+            if (r.type == Nbd.CMD_READ && error == 0) {
+                int head = (int) (r.offset & (BLOCK - 1));
+                ByteBuffer d = r.slot.data();
+                d.limit(head + (int) r.length).position(head);
+                reply(r, 0, d);
+            } else {
+                reply(r, error);
+            }
+        } finally {
+            if (r.slot != null) {
+                array.releaseSlot(r.slot);
+            }
+            releaseRequest(r);
+            inFlight.decrementAndGet();
+        }
+    }
+
+    /**
+     * Performs a request (or one piece of a large one) whose data sits in the slot at
+     * {@code offset & 4095}. Partial blocks at either end are read, merged and written whole
+     * under a stripe lock (read-modify-write), so any alignment is served.
+     *
+     * @return the NBD error (0 for success)
+     */
+    private int perform(Request r, IoSlot s, long offset, long length, ByteBuffer scratch, boolean fuaAllowed) {
+        try {
+            boolean fua = fuaAllowed && (r.flags & Nbd.CMD_FLAG_FUA) != 0;
+            switch (r.type) {
+                case Nbd.CMD_READ: {
+                    long a0 = offset & ~(BLOCK - 1L);
+                    long a1 = (offset + length + BLOCK - 1) & ~(BLOCK - 1L);
+                    if (a1 > a0) {
+                        array.read(s, a0, (int) (a1 - a0));
+                    }
+                    return 0;
+                }
+                case Nbd.CMD_WRITE:
+                    writeMerged(s, offset, length, fua, scratch, false);
+                    return 0;
+                case Nbd.CMD_FLUSH:
+                    array.flush(s);
+                    return 0;
+                case Nbd.CMD_TRIM: {
+                    // Trim is advisory: partial blocks are left alone; whole blocks become zero
+                    // on every member, so the mirrors stay identical.
+                    long a0 = (offset + BLOCK - 1) & ~(BLOCK - 1L);
+                    long a1 = (offset + length) & ~(BLOCK - 1L);
+                    if (a1 > a0) {
+                        array.trim(s, a0, a1 - a0, fua);
+                    } else if (fua) {
+                        array.flush(s);
+                    }
+                    return 0;
+                }
+                case Nbd.CMD_WRITE_ZEROES:
+                    zeroes(s, offset, length, fua, scratch);
+                    return 0;
+                default:
+                    return Nbd.EINVAL;
+            }
+        } catch (IOException e) {
+            LOG.warn("connection {}: {} at {}+{}: {}", id, r.type, offset, length, e.getMessage());
+            return Nbd.EIO;
+        } catch (IllegalStateException e) {
+            return Nbd.ESHUTDOWN;
+        } catch (RuntimeException e) {
+            LOG.error("connection {}: request type {} at {}: {}", id, r.type, offset, e.toString());
+            return Nbd.EIO;
+        }
+    }
+
+    /** Writes {@code [offset, offset+length)} whose bytes sit in the slot at {@code offset & 4095}. */
+    private void writeMerged(IoSlot s, long offset, long length, boolean fua, ByteBuffer scratch, boolean zero)
+            throws IOException {
+        long a0 = offset & ~(BLOCK - 1L);
+        long end = offset + length;
+        long a1 = (end + BLOCK - 1) & ~(BLOCK - 1L);
+        int head = (int) (offset - a0);
+        int tail = (int) (a1 - end);
+        ByteBuffer d = s.data();
+        if (zero) {
+            for (int i = head; i < head + length; i++) {
+                d.put(i, (byte) 0);
+            }
+        }
+        if (head == 0 && tail == 0) {
+            array.write(s, a0, (int) (a1 - a0), fua);
+            return;
+        }
+        Object lockA = server.stripe(a0);
+        Object lockB = server.stripe(a1 - BLOCK);
+        Object first = System.identityHashCode(lockA) <= System.identityHashCode(lockB) ? lockA : lockB;
+        Object second = first == lockA ? lockB : lockA;
+        synchronized (first) {
+            synchronized (second) {
+                if (head != 0) {
+                    scratch.clear();
+                    array.readDirect(a0, scratch);
+                    d.put(0, scratch, 0, head);
+                }
+                if (tail != 0) {
+                    long lastBlock = a1 - BLOCK;
+                    if (lastBlock != a0 || head == 0) {
+                        scratch.clear();
+                        array.readDirect(lastBlock, scratch);
+                    }
+                    int from = (int) (end - lastBlock);
+                    d.put((int) (end - a0), scratch, from, BLOCK - from);
+                }
+                array.write(s, a0, (int) (a1 - a0), fua);
+            }
+        }
+    }
+
+    /** WRITE_ZEROES: partial blocks merged, whole blocks zeroed in runs as large as the slot. */
+    private void zeroes(IoSlot s, long offset, long length, boolean fua, ByteBuffer scratch) throws IOException {
+        long end = offset + length;
+        long m0 = (offset + BLOCK - 1) & ~(BLOCK - 1L);
+        long m1 = end & ~(BLOCK - 1L);
+        if (m1 <= m0) {
+            writeMerged(s, offset, length, fua, scratch, true);
+            return;
+        }
+        if (offset < m0) {
+            writeMerged(s, offset, m0 - offset, false, scratch, true);
+        }
+        array.trim(s, m0, m1 - m0, false);
+        if (end > m1) {
+            writeMerged(s, m1, end - m1, false, scratch, true);
+        }
+        if (fua) {
+            array.flush(s);
+        }
+    }
+
+    /** A write longer than a slot: payload read piece by piece, each piece written in turn. */
+    private boolean largeWrite(Request r) throws IOException {
+        IoSlot s = array.acquireSlot();
+        int error = 0;
+        try {
+            long at = r.offset;
+            long end = r.offset + r.length;
+            while (at < end) {
+                long pieceEnd = Math.min(end, (at & ~(BLOCK - 1L)) + pieceBytes());
+                int head = (int) (at & (BLOCK - 1));
+                ByteBuffer d = s.data();
+                d.limit(head + (int) (pieceEnd - at)).position(head);
+                if (!readFully(d, false)) {
+                    return false;
+                }
+                if (error == 0) {
+                    error = perform(r, s, at, pieceEnd - at, readerScratch, false);
+                }
+                at = pieceEnd;
+            }
+            if (error == 0 && (r.flags & Nbd.CMD_FLAG_FUA) != 0) {
+                // FUA covers the whole request: one flush after the last piece.
+                try {
+                    array.flush(s);
+                } catch (IOException e) {
+                    error = Nbd.EIO;
+                }
+            }
+        } finally {
+            array.releaseSlot(s);
+        }
+        reply(r, error);
+        releaseRequest(r);
+        return true;
+    }
+
+    /** A read longer than a slot: the reply header, then the data piece by piece. */
+    private void largeRead(Request r) throws IOException {
+        IoSlot s = array.acquireSlot();
+        try {
+            synchronized (outLock) {
+                fillHeader(r, 0);
+                r.replyHeader.flip();
+                writeAll(r.replyHeader);
+                long at = r.offset;
+                long end = r.offset + r.length;
+                while (at < end) {
+                    long pieceEnd = Math.min(end, (at & ~(BLOCK - 1L)) + pieceBytes());
+                    int err = perform(r, s, at, pieceEnd - at, readerScratch, false);
+                    if (err != 0) {
+                        // The header already said success: the only honest way out is to hang up.
+                        throw new IOException("read error in the middle of a large read");
+                    }
+                    int head = (int) (at & (BLOCK - 1));
+                    ByteBuffer d = s.data();
+                    d.limit(head + (int) (pieceEnd - at)).position(head);
+                    writeAll(d);
+                    at = pieceEnd;
+                }
+            }
+        } finally {
+            array.releaseSlot(s);
+            releaseRequest(r);
+        }
+    }
+
+    private void fillHeader(Request r, int error) {
+        ByteBuffer h = r.replyHeader;
+        h.clear();
+        h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(r.cookie);
+    }
+
+    private void reply(Request r, int error) {
+        reply(r, error, null);
+    }
+
+    /** Sends a simple reply (header, then data for a successful read) under the output lock. */
+    private void reply(Request r, int error, ByteBuffer data) {
+        fillHeader(r, error);
+        r.replyHeader.flip();
+        try {
+            synchronized (outLock) {
+                if (broken) {
+                    return;
+                }
+                if (data == null) {
+                    writeAll(r.replyHeader);
+                } else {
+                    r.gather[1] = data;
+                    long want = r.replyHeader.remaining() + (long) data.remaining();
+                    long done = 0;
+                    while (done < want) {
+                        done += ch.write(r.gather);
+                    }
+                    r.gather[1] = null;
+                }
+            }
+        } catch (IOException e) {
+            broken = true;
+            LOG.debug("connection {}: reply failed: {}", id, e.getMessage());
+        }
+    }
+
+    private void writeAll(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /**
+     * Reads until {@code b} is full.
+     *
+     * @param eofOk end of stream before the first byte is a normal hang-up
+     * @return false at end of stream
+     */
+    private boolean readFully(ByteBuffer b, boolean eofOk) throws IOException {
+        boolean first = true;
+        while (b.hasRemaining()) {
+            int n = ch.read(b);
+            if (n < 0) {
+                if (!(eofOk && first)) {
+                    LOG.warn("connection {}: client hung up in the middle of a {}", id,
+                            eofOk ? "request header" : "write payload");
+                }
+                return false;
+            }
+            first = false;
+        }
+        return true;
+    }
+
+    private boolean skip(long bytes) throws IOException {
+        long left = bytes;
+        while (left > 0) {
+            discard.clear().limit((int) Math.min(discard.capacity(), left));
+            int n = discard.limit();
+            if (!readFully(discard, false)) {
+                return false;
+            }
+            left -= n;
+        }
+        return true;
+    }
+
+    private Request acquireRequest() {
+        while (true) {
+            long f = freeRequests.get();
+            if (f == 0) {
+                LockSupport.parkNanos(this, 20_000);
+                continue;
+            }
+            long bit = Long.lowestOneBit(f);
+            if (freeRequests.compareAndSet(f, f & ~bit)) {
+                return requests[Long.numberOfTrailingZeros(bit)];
+            }
+        }
+    }
+
+    private void releaseRequest(Request r) {
+        long bit = 1L << r.index;
+        long f;
+        do {
+            f = freeRequests.get();
+        } while (!freeRequests.compareAndSet(f, f | bit));
+    }
+
+    /** Stops reading, lets requests in flight finish and reply, then closes. */
+    private void drainAndClose() {
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (inFlight.get() != 0 && System.nanoTime() < end) {
+            LockSupport.parkNanos(1_000_000L);
+        }
+        workersDone = true;
+        for (Worker w : workers) {
+            LockSupport.unpark(w.thread);
+        }
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing a socket that already failed
+        }
+        server.closed(this);
+    }
+
+    /** Called by the server on shutdown: the reader sees end of stream and drains. */
+    void shutdown() {
+        try {
+            ch.shutdownInput();
+        } catch (IOException e) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package io.bitmirror.raid.nbd;
+
+import io.bitmirror.raid.ArrayException;
+import io.bitmirror.raid.array.RaidArray;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serves one array over NBD on a Unix socket (mode 0600, the default) or on TCP (loopback
+ * unless remote clients were explicitly allowed). One thread accepts; each connection has a
+ * reader and a few workers. {@link #stop()} stops accepting, lets every connection finish the
+ * requests it has, and closes them.
+ */
+public final class NbdServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
+    private static final int STRIPES = 256;
+
+    private final RaidArray array;
+    private final String exportName;
+    private final ServerSocketChannel server;
+    private final Path socketPath;
+    private final String uri;
+    private final Thread acceptor;
+    private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
+    private final Object[] stripes = new Object[STRIPES];
+    private volatile boolean running = true;
+    private int ids;
+
+    private NbdServer(RaidArray array, String exportName, ServerSocketChannel server, Path socketPath, String uri) {
+        this.array = array;
+        this.exportName = exportName;
+        this.server = server;
+        this.socketPath = socketPath;
+        this.uri = uri;
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Object();
+        }
+        this.acceptor = new Thread(this::accept, "nbd-accept");
+        acceptor.setDaemon(true);
+    }
+
+    /**
+     * Starts serving at {@code uri}: {@code nbd+unix:///?socket=PATH} or {@code nbd://HOST:PORT}
+     * (also {@code nbd://HOST:PORT/NAME}).
+     *
+     * @param allowRemote allow a TCP address that is not loopback
+     */
+    public static NbdServer start(RaidArray array, String exportName, String uri, boolean allowRemote)
+            throws IOException {
+        NbdUri u = NbdUri.parse(uri);
+        NbdServer s;
+        if (u.socket() != null) {
+            s = new NbdServer(array, exportName, bindUnix(u.socket()), u.socket(), uri);
+        } else {
+            InetAddress addr = InetAddress.getByName(u.host());
+            if (!addr.isLoopbackAddress() && !allowRemote) {
+                throw new ArrayException("export " + uri + ": " + u.host() + " is not a loopback address; "
+                        + "add --allow-remote to serve other hosts");
+            }
+            ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.INET);
+            ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
+            ch.bind(new InetSocketAddress(addr, u.port()));
+            s = new NbdServer(array, exportName, ch, null, uri);
+        }
+        s.acceptor.start();
+        LOG.info("exporting {} ({} bytes) at {}", exportName, array.sizeBytes(), uri);
+        return s;
+    }
+
+    /**
+     * Binds a Unix socket with mode 0600 and no window in which it is more open: it is created
+     * under a temporary name in a private directory, restricted, then renamed into place.
+     */
+    private static ServerSocketChannel bindUnix(Path socket) throws IOException {
+        Path abs = socket.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new ArrayException("export socket " + socket + ": directory " + dir + " does not exist");
+        }
+        if (Files.exists(abs)) {
+            // A stale socket from a process that died is replaced; anything else is refused.
+            if (!isSocket(abs)) {
+                throw new ArrayException("export socket " + socket + ": exists and is not a socket");
+            }
+            if (inUse(abs)) {
+                throw new ArrayException("export socket " + socket + ": another server is listening on it");
+            }
+            Files.delete(abs);
+        }
+        Path tmp = Files.createTempDirectory(dir, ".bitmirror-sock-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path tmpSock = tmp.resolve("s");
+        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.bind(UnixDomainSocketAddress.of(tmpSock));
+            Files.setPosixFilePermissions(tmpSock, PosixFilePermissions.fromString("rw-------"));
+            Files.move(tmpSock, abs, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        } finally {
+            Files.deleteIfExists(tmpSock);
+            Files.deleteIfExists(tmp);
+        }
+        return ch;
+    }
+
+    private static boolean isSocket(Path p) throws IOException {
+        int mode = (Integer) Files.getAttribute(p, "unix:mode");
+        return (mode & 0170000) == 0140000;
+    }
+
+    private static boolean inUse(Path p) {
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(p))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void accept() {
+        while (running) {
+            SocketChannel c;
+            try {
+                c = server.accept();
+            } catch (IOException e) {
+                if (running) {
+                    LOG.warn("accept failed: {}", e.getMessage());
+                }
+                return;
+            }
+            try {
+                if (c.getLocalAddress() instanceof InetSocketAddress) {
+                    c.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+                }
+            } catch (IOException ignored) {
+                // best effort
+            }
+            NbdConnection conn = new NbdConnection(c, this, ++ids);
+            connections.add(conn);
+            Thread t = new Thread(conn, "nbd-" + ids);
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    RaidArray array() {
+        return array;
+    }
+
+    String exportName() {
+        return exportName;
+    }
+
+    String description() {
+        return "bitmirror RAID-1 " + exportName;
+    }
+
+    int transmissionFlags() {
+        return Nbd.TFLAG_HAS_FLAGS | Nbd.TFLAG_SEND_FLUSH | Nbd.TFLAG_SEND_FUA | Nbd.TFLAG_SEND_TRIM
+                | Nbd.TFLAG_SEND_WRITE_ZEROES | Nbd.TFLAG_CAN_MULTI_CONN;
+    }
+
+    /** Lock for read-modify-write of the 4 KiB block at {@code offset}. */
+    Object stripe(long offset) {
+        return stripes[(int) ((offset / RaidArray.BLOCK_SIZE) % STRIPES)];
+    }
+
+    void closed(NbdConnection c) {
+        connections.remove(c);
+    }
+
+    public String uri() {
+        return uri;
+    }
+
+    /** Connections being served. */
+    public int connections() {
+        return connections.size();
+    }
+
+    /** Worker threads of the open connections, for allocation measurements. */
+    public List<Thread> workerThreads() {
+        List<Thread> t = new ArrayList<>();
+        for (NbdConnection c : connections) {
+            t.addAll(List.of(c.workerThreads()));
+        }
+        return t;
+    }
+
+    /** Stops accepting, drains every connection and closes it. */
+    public void stop() {
+        running = false;
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // stopping anyway
+        }
+        for (NbdConnection c : connections) {
+            c.shutdown();
+        }
+        long end = System.nanoTime() + 30_000_000_000L;
+        while (!connections.isEmpty() && System.nanoTime() < end) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (socketPath != null) {
+            try {
+                Files.deleteIfExists(socketPath);
+            } catch (IOException ignored) {
+                // a leftover socket is replaced at the next start
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+}

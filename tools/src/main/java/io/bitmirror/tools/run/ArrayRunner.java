@@ -1,0 +1,63 @@
+package io.bitmirror.tools.run;
+
+import io.bitmirror.raid.array.AssembleOptions;
+import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.nbd.NbdServer;
+import io.bitmirror.tools.control.ControlServer;
+import io.bitmirror.tools.control.DetailFormatter;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs an assembled array until asked to stop: the NBD export and the control socket are
+ * started after the array, and stopped before it, so that the last client request is answered
+ * before the array drains, flushes and is marked clean.
+ */
+final class ArrayRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(ArrayRunner.class);
+
+    private ArrayRunner() {
+    }
+
+    static int run(AssembleOptions opts, String exportUri, boolean allowRemote, Path control, PrintWriter out,
+            Runnable afterStart) throws IOException, InterruptedException {
+        Signals signals = new Signals();
+        RaidArray array = RaidArray.assemble(opts);
+        NbdServer nbd = null;
+        ControlServer ctl = null;
+        try {
+            String name = array.status().name();
+            int colon = name.indexOf(':');
+            nbd = NbdServer.start(array, colon >= 0 ? name.substring(colon + 1) : name, exportUri, allowRemote);
+            if (control != null) {
+                ctl = ControlServer.start(array, exportUri, control);
+            }
+            out.printf("bitmirror: %s started, exported at %s%s%n", name, exportUri,
+                    control == null ? "" : ", control at " + ctl.path());
+            afterStart.run();
+            out.flush();
+            String sig = signals.await();
+            LOG.info("{}: {}: stopping", name, sig);
+        } finally {
+            if (ctl != null) {
+                ctl.close();
+            }
+            if (nbd != null) {
+                nbd.stop();
+            }
+            array.stop();
+        }
+        out.println("bitmirror: stopped cleanly");
+        out.flush();
+        return 0;
+    }
+
+    static String detail(RaidArray array, String exportUri) {
+        return DetailFormatter.text(array.status(), exportUri);
+    }
+}

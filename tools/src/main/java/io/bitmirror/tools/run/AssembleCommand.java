@@ -1,0 +1,111 @@
+package io.bitmirror.tools.run;
+
+import io.bitmirror.bitmap.format.MdFormatException;
+import io.bitmirror.raid.ArrayException;
+import io.bitmirror.raid.array.AssembleOptions;
+import io.bitmirror.raid.metadata.MetadataReader;
+import io.bitmirror.raid.nbd.NbdUri;
+import io.bitmirror.tools.UsageException;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code bitmirror assemble}: as {@code mdadm --assemble}, then serves the array over NBD until
+ * SIGINT or SIGTERM, when it drains, flushes, marks the array clean and exits 0.
+ */
+@Command(name = "assemble", mixinStandardHelpOptions = true,
+        description = "Assemble an array and serve it over NBD until SIGINT/SIGTERM.")
+public final class AssembleCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-b", "--bitmap"}, paramLabel = "PATH",
+            description = "External bitmap file (default: the one registered for the array, if any).")
+    Path bitmap;
+
+    @Option(names = "--rebuild-bitmap", description = "Accept an external bitmap file whose blocks changed: it is "
+            + "rewritten all dirty and the array resyncs fully.")
+    boolean rebuildBitmap;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Bitmap registry (default: $BITMIRROR_CONF or "
+            + "/etc/bitmirror/bitmirror.conf).")
+    Path config;
+
+    @Option(names = "--export", paramLabel = "URI", description = "nbd+unix:///?socket=PATH (default, mode 0600) or "
+            + "nbd://127.0.0.1:PORT.")
+    String export;
+
+    @Option(names = "--allow-remote", description = "Allow a TCP export on an address that is not loopback.")
+    boolean allowRemote;
+
+    @Option(names = "--control", paramLabel = "SOCKET", description = "Control socket for detail and manage "
+            + "(default: next to the export socket, NAME.control).")
+    Path control;
+
+    @Option(names = {"-R", "--run"}, description = "Start even if members are missing or stale (degraded).")
+    boolean run;
+
+    @Option(names = "--speed-limit-min", defaultValue = "1000", paramLabel = "KiB/s",
+            description = "Resync speed floor while clients write (default ${DEFAULT-VALUE}).")
+    long minSpeed;
+
+    @Option(names = "--speed-limit-max", defaultValue = "200000", paramLabel = "KiB/s",
+            description = "Resync speed ceiling, 0 for none (default ${DEFAULT-VALUE}).")
+    long maxSpeed;
+
+    @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "The members.")
+    List<Path> devices;
+
+    @Override
+    public Integer call() throws Exception {
+        String name;
+        try {
+            name = MetadataReader.read(devices.get(0)).superblock().setName();
+        } catch (MdFormatException e) {
+            throw new ArrayException(devices.get(0) + ": " + e.getMessage());
+        }
+        String shortName = name.substring(name.indexOf(':') + 1).replace('/', '_');
+        Path dir = defaultDir();
+        String uri = export != null ? export : NbdUri.unix(dir.resolve(shortName + ".sock"));
+        NbdUri.parse(uri);
+        Path ctl = control != null ? control : (NbdUri.parse(uri).socket() != null
+                ? NbdUri.parse(uri).socket().toAbsolutePath().resolveSibling(shortName + ".control")
+                : dir.resolve(shortName + ".control"));
+        if (minSpeed < 0 || maxSpeed < 0) {
+            throw new UsageException("--speed-limit-min and --speed-limit-max must not be negative");
+        }
+        ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
+        AssembleOptions opts = AssembleOptions.of(devices).withRun(run).withExternalBitmap(ext)
+                .withSpeed(minSpeed, maxSpeed);
+        PrintWriter out = spec.commandLine().getOut();
+        return ArrayRunner.run(opts, uri, allowRemote, ctl, out, () -> {
+            if (ext.used() != null) {
+                out.println("bitmirror: external bitmap " + ext.used());
+            }
+        });
+    }
+
+    /** /run/bitmirror when it can be used (root), else the current directory. */
+    static Path defaultDir() {
+        Path run = Path.of("/run/bitmirror");
+        try {
+            if (Files.isDirectory(Path.of("/run")) && Files.isWritable(Path.of("/run"))) {
+                Files.createDirectories(run);
+                return run;
+            }
+        } catch (java.io.IOException e) {
+            // fall back to the current directory
+        }
+        return Path.of("").toAbsolutePath();
+    }
+}
