@@ -69,10 +69,16 @@ public final class AssembleCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String name;
+        boolean internal;
         try {
-            name = MetadataReader.read(devices.get(0)).superblock().setName();
+            io.bitmirror.raid.superblock.Superblock sb = MetadataReader.read(devices.get(0)).superblock();
+            name = sb.setName();
+            internal = sb.hasFeature(io.bitmirror.raid.superblock.FeatureMap.BITMAP_OFFSET);
         } catch (MdFormatException e) {
             throw new ArrayException(devices.get(0) + ": " + e.getMessage());
+        }
+        if (internal && bitmap != null) {
+            throw new ArrayException("--bitmap " + bitmap + ": the array has an internal bitmap");
         }
         String shortName = name.substring(name.indexOf(':') + 1).replace('/', '_');
         Path dir = defaultDir();
@@ -85,8 +91,11 @@ public final class AssembleCommand implements Callable<Integer> {
             throw new UsageException("--speed-limit-min and --speed-limit-max must not be negative");
         }
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
-        AssembleOptions opts = AssembleOptions.of(devices).withRun(run).withExternalBitmap(ext)
-                .withSpeed(minSpeed, maxSpeed);
+        AssembleOptions opts = AssembleOptions.of(devices).withRun(run).withSpeed(minSpeed, maxSpeed);
+        if (!internal) {
+            // The superblock does not record an external bitmap: --bitmap, or the registry.
+            opts = opts.withExternalBitmap(ext);
+        }
         PrintWriter out = spec.commandLine().getOut();
         return ArrayRunner.run(opts, uri, allowRemote, ctl, out, () -> {
             if (ext.used() != null) {
