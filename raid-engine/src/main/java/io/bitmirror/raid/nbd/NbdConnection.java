@@ -345,6 +345,8 @@ final class NbdConnection implements Runnable {
         int head = (int) (offset - a0);
         int tail = (int) (a1 - end);
         ByteBuffer d = s.data();
+        // The reader left the limit at the payload's end; merging writes around it.
+        d.clear();
         if (zero) {
             for (int i = head; i < head + length; i++) {
                 d.put(i, (byte) 0);

@@ -1,0 +1,125 @@
+package io.bitmirror.raid.nbd;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+
+/** A minimal NBD client that can also misbehave on purpose, for protocol tests. */
+final class RawNbdClient implements AutoCloseable {
+    final SocketChannel ch;
+    long size;
+
+    RawNbdClient(Path socket) throws IOException {
+        ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(socket));
+    }
+
+    /** Fixed newstyle handshake with NBD_OPT_GO on the default export. */
+    RawNbdClient handshake() throws IOException {
+        ByteBuffer hello = read(18);
+        if (hello.getLong() != Nbd.NBDMAGIC || hello.getLong() != Nbd.IHAVEOPT) {
+            throw new IOException("bad server greeting");
+        }
+        write(buf(4).putInt(Nbd.FLAG_C_FIXED_NEWSTYLE | Nbd.FLAG_C_NO_ZEROES).flip());
+        ByteBuffer opt = buf(16 + 6);
+        opt.putLong(Nbd.IHAVEOPT).putInt(Nbd.OPT_GO).putInt(6).putInt(0).putShort((short) 0);
+        write(opt.flip());
+        while (true) {
+            ByteBuffer h = read(20);
+            h.getLong();
+            h.getInt();
+            int type = h.getInt();
+            int len = h.getInt();
+            ByteBuffer data = read(len);
+            if (type == Nbd.REP_INFO && data.getShort(0) == Nbd.INFO_EXPORT) {
+                size = data.getLong(2);
+            }
+            if (type == Nbd.REP_ACK) {
+                return this;
+            }
+            if (type < 0) {
+                throw new IOException("option error " + Integer.toHexString(type));
+            }
+        }
+    }
+
+    void request(int magic, int type, int flags, long cookie, long offset, long length) throws IOException {
+        ByteBuffer r = buf(28);
+        r.putInt(magic).putShort((short) flags).putShort((short) type).putLong(cookie).putLong(offset)
+                .putInt((int) length);
+        write(r.flip());
+    }
+
+    /** Reads a simple reply; returns the error. Fills {@code data} for a successful read. */
+    int reply(long cookie, ByteBuffer data) throws IOException {
+        ByteBuffer h = read(16);
+        if (h.getInt() != Nbd.SIMPLE_REPLY_MAGIC) {
+            throw new IOException("bad reply magic");
+        }
+        int err = h.getInt();
+        long c = h.getLong();
+        if (c != cookie) {
+            throw new IOException("reply for cookie " + c + ", expected " + cookie);
+        }
+        if (err == 0 && data != null) {
+            while (data.hasRemaining()) {
+                if (ch.read(data) < 0) {
+                    throw new EOFException();
+                }
+            }
+        }
+        return err;
+    }
+
+    int write(long offset, byte[] payload, long cookie) throws IOException {
+        request(Nbd.REQUEST_MAGIC, Nbd.CMD_WRITE, 0, cookie, offset, payload.length);
+        write(ByteBuffer.wrap(payload));
+        return reply(cookie, null);
+    }
+
+    byte[] read(long offset, int length, long cookie) throws IOException {
+        request(Nbd.REQUEST_MAGIC, Nbd.CMD_READ, 0, cookie, offset, length);
+        ByteBuffer d = ByteBuffer.allocate(length);
+        int err = reply(cookie, d);
+        if (err != 0) {
+            throw new IOException("read error " + err);
+        }
+        return d.array();
+    }
+
+    void write(ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    ByteBuffer read(int n) throws IOException {
+        ByteBuffer b = buf(n);
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) {
+                throw new EOFException("server closed the connection");
+            }
+        }
+        return b.flip();
+    }
+
+    /** True when the server has closed the connection (reads end of stream). */
+    boolean closedByServer() throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(1);
+        return ch.read(b) < 0;
+    }
+
+    static ByteBuffer buf(int n) {
+        return ByteBuffer.allocate(n).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    @Override
+    public void close() throws IOException {
+        ch.close();
+    }
+}
