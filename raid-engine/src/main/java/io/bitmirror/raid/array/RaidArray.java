@@ -1145,6 +1145,14 @@ public final class RaidArray implements AutoCloseable {
         synchronized (sbLock) {
             try {
                 flush();
+                if (bitmap != null && !isDegraded()) {
+                    // As md does on a clean stop: run the daemon's two passes now, each followed
+                    // by a member flush, so every idle chunk is cleared (W2 holds: the second
+                    // pass clears only what was idle across a flush).
+                    bitmap.daemonTick();
+                    flush();
+                    bitmap.daemonTick();
+                }
             } catch (IOException e) {
                 LOG.warn("{}: final flush failed: {}", name, e.getMessage());
             }
