@@ -293,7 +293,7 @@ public final class WriteIntentBitmap implements AutoCloseable {
             for (;;) {
                 int v = counters.get(c);
                 if ((v & COUNTER_MAX) < 3) {
-                    throw new IllegalStateException("endWrite without startWrite on chunk " + c);
+                    throw notStarted(c);
                 }
                 int next = v - 1;
                 if (!success || degraded) {
@@ -633,7 +633,17 @@ public final class WriteIntentBitmap implements AutoCloseable {
 
     private void checkRange(long first, long last) {
         if (first < 0 || last < first || last >= chunks) {
-            throw new IndexOutOfBoundsException("chunks [" + first + ", " + last + "] outside [0, " + chunks + ")");
+            throw outOfRange(first, last);
         }
+    }
+
+    // Messages are built out of line: a string concatenation call site inside a hot method is
+    // linked lazily, and linking it (e.g. after a deoptimization) allocates on the writer thread.
+    private IndexOutOfBoundsException outOfRange(long first, long last) {
+        return new IndexOutOfBoundsException("chunks [" + first + ", " + last + "] outside [0, " + chunks + ")");
+    }
+
+    private static IllegalStateException notStarted(long chunk) {
+        return new IllegalStateException("endWrite without startWrite on chunk " + chunk);
     }
 }

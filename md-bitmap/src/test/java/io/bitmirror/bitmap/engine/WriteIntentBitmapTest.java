@@ -215,4 +215,55 @@ class WriteIntentBitmapTest {
             bm.endWrite(chunks - 1, chunks - 1, true);
         }
     }
+
+    @Test
+    void saturatedCounterMakesTheWriterWaitInsteadOfWrapping() throws Exception {
+        InMemoryBitmapStore store = newStore(100, 1, false);
+        try (WriteIntentBitmap bm = WriteIntentBitmap.load(store, UUID, 10, false, MANUAL)) {
+            int max = ChunkCounters.COUNTER_MAX - 2; // 2 + in-flight writes = COUNTER_MAX
+            for (int i = 0; i < max; i++) {
+                bm.startWrite(4, 4);
+            }
+            assertEquals(ChunkCounters.COUNTER_MAX, ChunkCounters.count(bm.counter(4)));
+            Thread extra = new Thread(() -> bm.startWrite(4, 4));
+            extra.start();
+            extra.join(100);
+            assertTrue(extra.isAlive(), "the writer past COUNTER_MAX must wait");
+            assertEquals(ChunkCounters.COUNTER_MAX, ChunkCounters.count(bm.counter(4)), "never wraps");
+            bm.endWrite(4, 4, true);
+            extra.join(5_000);
+            assertFalse(extra.isAlive());
+            assertEquals(ChunkCounters.COUNTER_MAX, ChunkCounters.count(bm.counter(4)));
+            for (int i = 0; i < max; i++) {
+                bm.endWrite(4, 4, true);
+            }
+            assertEquals(2, bm.counter(4));
+        }
+    }
+
+    @Test
+    void endWriteWithoutStartWriteIsABug() throws Exception {
+        InMemoryBitmapStore store = newStore(100, 1, false);
+        try (WriteIntentBitmap bm = WriteIntentBitmap.load(store, UUID, 10, false, MANUAL)) {
+            assertThrows(IllegalStateException.class, () -> bm.endWrite(1, 1, true));
+            assertThrows(IndexOutOfBoundsException.class, () -> bm.startWrite(0, 100));
+        }
+    }
+
+    @Test
+    void backgroundDaemonClearsIdleChunks() throws Exception {
+        InMemoryBitmapStore store = newStore(100, 1, false);
+        try (WriteIntentBitmap bm = WriteIntentBitmap.load(store, UUID, 10, false,
+                MANUAL.startDaemon(true).daemonSleepMillis(2))) {
+            bm.startWrite(6, 6);
+            bm.endWrite(6, 6, true);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (bm.dirtyChunks() != 0 && System.nanoTime() < deadline) {
+                bm.membersFlushed(bm.flushTicket());
+                Thread.sleep(1);
+            }
+            assertEquals(0, bm.dirtyChunks());
+        }
+        assertFalse(store.durableBit(0, 6), "close() writes what is dirty");
+    }
 }
