@@ -329,18 +329,21 @@ final class Resync implements Runnable {
 
     /** Keeps the speed under max, and near min while the array has foreground writes (md's limits). */
     private void throttle(long started, long bytes) {
-        long elapsed = Math.max(1, System.nanoTime() - started);
-        speedKiB = bytes * 1_000_000_000L / elapsed / 1024;
         AssembleOptions o = a.options();
-        boolean busy = System.nanoTime() - a.lastWriteNanos() < 100_000_000L;
-        long limit = busy ? Math.max(o.minSpeedKiB(), 1) : o.maxSpeedKiB();
-        if (limit <= 0) {
-            return;
-        }
-        long dueNanos = bytes * 1_000_000_000L / (limit * 1024L);
-        long ahead = dueNanos - elapsed;
-        if (ahead > 0) {
-            LockSupport.parkNanos(Math.min(ahead, 200_000_000L));
+        while (!stop) {
+            long elapsed = Math.max(1, System.nanoTime() - started);
+            speedKiB = bytes * 1_000_000_000L / elapsed / 1024;
+            boolean busy = System.nanoTime() - a.lastWriteNanos() < 100_000_000L;
+            long limit = busy ? Math.max(o.minSpeedKiB(), 1) : o.maxSpeedKiB();
+            if (limit <= 0) {
+                return;
+            }
+            long ahead = bytes * 1_000_000_000L / (limit * 1024L) - elapsed;
+            if (ahead <= 0) {
+                return;
+            }
+            // In slices, so a stop or a change from busy to idle is noticed soon.
+            LockSupport.parkNanos(Math.min(ahead, 100_000_000L));
         }
     }
 
