@@ -1,0 +1,161 @@
+package io.bitmirror.raid.array;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.bitmirror.raid.create.ArrayCreator;
+import io.bitmirror.raid.create.BitmapMode;
+import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.io.IoSlot;
+import io.bitmirror.raid.metadata.TestArrays;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * W5 measured: in steady state the write path (writer threads, member I/O threads, bitmap
+ * flusher and daemon) allocates zero bytes per write. Warm-up, then settle rounds until one
+ * round allocates nothing (JIT compilation resolves constants once per class), then a measured
+ * window that must allocate exactly 0 bytes.
+ */
+class WritePathAllocationTest {
+    private static final com.sun.management.ThreadMXBean MX =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void steadyStateWritesAllocateNothing() throws Exception {
+        Path dir = Files.isDirectory(Path.of("/dev/shm")) ? Files.createTempDirectory(Path.of("/dev/shm"), "bm-alloc")
+                : tmp;
+        try {
+            List<Path> m = TestArrays.files(dir, 2, 64L << 20);
+            ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "alloc", "h", 0, true, false, m,
+                    Instant.now())).write();
+            RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(50));
+            try {
+                run(a);
+            } finally {
+                a.stop();
+            }
+        } finally {
+            if (!dir.equals(tmp)) {
+                try (var s = Files.list(dir)) {
+                    for (Path p : s.toList()) {
+                        Files.delete(p);
+                    }
+                }
+                Files.delete(dir);
+            }
+        }
+    }
+
+    private static final class Writer extends Thread {
+        final RaidArray a;
+        final long blocks;
+        volatile long todo;
+        volatile long done;
+        volatile Throwable failure;
+
+        Writer(RaidArray a, int n) {
+            super("alloc-writer-" + n);
+            this.a = a;
+            this.blocks = a.sizeBytes() / 4096;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            IoSlot s = a.acquireSlot();
+            long x = getName().hashCode() | 1L;
+            try {
+                while (true) {
+                    while (done >= todo) {
+                        if (todo < 0) {
+                            return;
+                        }
+                        Thread.onSpinWait();
+                    }
+                    x ^= x << 13;
+                    x ^= x >>> 7;
+                    x ^= x << 17;
+                    a.write(s, ((x >>> 1) % blocks) * 4096, 4096, false);
+                    if ((done & 1023) == 0) {
+                        a.flush(s);
+                    }
+                    done = done + 1;
+                }
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                a.releaseSlot(s);
+            }
+        }
+    }
+
+    private void run(RaidArray a) throws Exception {
+        List<Writer> writers = List.of(new Writer(a, 0), new Writer(a, 1));
+        for (Writer w : writers) {
+            w.start();
+        }
+        List<Thread> path = new ArrayList<>(writers);
+        path.addAll(a.ioThreads());
+        long per = 100_000;
+        long target = 0;
+        // Warm-up, then settle rounds until a round allocates nothing.
+        long last = -1;
+        for (int round = 0; round < 12 && last != 0; round++) {
+            long[] before = snapshot(path);
+            target += round < 3 ? 3 * per : per;
+            advance(writers, target);
+            last = delta(before, snapshot(path));
+        }
+        long[] before = snapshot(path);
+        target += 2 * per;
+        advance(writers, target);
+        long allocated = delta(before, snapshot(path));
+        for (Writer w : writers) {
+            w.todo = -1;
+            w.join(10_000);
+            assertNull(w.failure);
+        }
+        System.out.printf("write path: %d writes measured, %d bytes allocated over %d threads%n", 2 * 2 * per, allocated,
+                path.size());
+        assertEquals(0, allocated, "the write path must not allocate in steady state (W5)");
+    }
+
+    private static void advance(List<Writer> writers, long target) throws InterruptedException {
+        for (Writer w : writers) {
+            w.todo = target;
+        }
+        for (Writer w : writers) {
+            while (w.done < target) {
+                assertNull(w.failure);
+                Thread.sleep(2);
+            }
+        }
+    }
+
+    private static long[] snapshot(List<Thread> threads) {
+        long[] out = new long[threads.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = MX.getThreadAllocatedBytes(threads.get(i).getId());
+        }
+        return out;
+    }
+
+    private static long delta(long[] a, long[] b) {
+        long s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += b[i] - a[i];
+        }
+        return s;
+    }
+}
