@@ -121,17 +121,21 @@ final class NbdConnection implements Runnable {
         }
     }
 
-    /** Threads that serve requests, for allocation measurements. */
+    private volatile Thread reader;
+
+    /** Threads that serve requests (the reader and the workers), for allocation measurements. */
     Thread[] workerThreads() {
-        Thread[] t = new Thread[WORKERS];
+        Thread[] t = new Thread[WORKERS + 1];
         for (int i = 0; i < WORKERS; i++) {
             t[i] = workers[i].thread;
         }
+        t[WORKERS] = reader;
         return t;
     }
 
     @Override
     public void run() {
+        reader = Thread.currentThread();
         try {
             Handshake.Outcome o = new Handshake(ch, server.exportName(), server.description(), array.sizeBytes(),
                     server.transmissionFlags(), BLOCK).run();

@@ -1,0 +1,108 @@
+package io.bitmirror.raid.nbd;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.bitmirror.raid.array.AssembleOptions;
+import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.create.ArrayCreator;
+import io.bitmirror.raid.create.BitmapMode;
+import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.metadata.TestArrays;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * W5 through NBD: the server's reader and workers plus the array's threads allocate nothing per
+ * request in steady state, with 8 writes in flight on the connection.
+ */
+class SessionAllocationTest {
+    private static final com.sun.management.ThreadMXBean MX =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void pipelinedWritesAllocateNothingOnTheServer() throws Exception {
+        List<Path> m = TestArrays.files(dir, 2, 32L << 20);
+        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "sess", "h", 0, true, false, m,
+                Instant.now())).write();
+        RaidArray a = RaidArray.assemble(AssembleOptions.of(m));
+        Path sock = dir.resolve("s.sock");
+        NbdServer server = NbdServer.start(a, "sess", NbdUri.unix(sock), false);
+        try (RawNbdClient c = new RawNbdClient(sock).handshake()) {
+            long blocks = c.size / 4096;
+            ByteBuffer req = ByteBuffer.allocateDirect(28 + 4096);
+            ByteBuffer rep = ByteBuffer.allocateDirect(16);
+            long[] cookie = {0};
+            Runnable batch = () -> {
+                try {
+                    for (int r = 0; r < 500; r++) {
+                        for (int i = 0; i < 8; i++) {
+                            long blk = (cookie[0] * 2654435761L) % blocks;
+                            req.clear();
+                            req.putInt(Nbd.REQUEST_MAGIC).putShort((short) 0).putShort((short) Nbd.CMD_WRITE)
+                                    .putLong(cookie[0]++).putLong(blk * 4096).putInt(4096);
+                            req.position(req.limit()).flip();
+                            c.write(req);
+                        }
+                        for (int i = 0; i < 8; i++) {
+                            rep.clear();
+                            while (rep.hasRemaining()) {
+                                c.ch.read(rep);
+                            }
+                            assertEquals(0, rep.getInt(4), "write error");
+                        }
+                    }
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            };
+            // Warm-up and settle rounds, as in the array's allocation test.
+            List<Thread> path = new ArrayList<>(server.workerThreads());
+            path.addAll(a.ioThreads());
+            long last = -1;
+            for (int round = 0; round < 30 && last != 0; round++) {
+                long[] before = snapshot(path);
+                batch.run();
+                last = delta(before, snapshot(path));
+            }
+            long[] before = snapshot(path);
+            for (int i = 0; i < 10; i++) {
+                batch.run();
+            }
+            long allocated = delta(before, snapshot(path));
+            System.out.printf("nbd session: 40000 writes measured, %d bytes allocated over %d threads%n", allocated,
+                    path.size());
+            assertEquals(0, allocated, "NBD reader, workers and array threads must not allocate per request (W5)");
+        } finally {
+            server.stop();
+            a.stop();
+        }
+    }
+
+    private static long[] snapshot(List<Thread> threads) {
+        long[] out = new long[threads.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = MX.getThreadAllocatedBytes(threads.get(i).getId());
+        }
+        return out;
+    }
+
+    private static long delta(long[] a, long[] b) {
+        long s = 0;
+        for (int i = 0; i < a.length; i++) {
+            s += b[i] - a[i];
+        }
+        return s;
+    }
+}
