@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  * a re-added or new member). With a bitmap only the chunks that need it are copied; without one,
  * everything from the checkpoint on.
  *
- * <p>Each unit is copied under the sync barrier (no write to it meanwhile), the targets are
- * flushed before the bitmap hears the unit is done (so a bit is never cleared over data that is
- * not durable), and the speed stays between md's min and max limits.
+ * <p>Each unit is copied under the sync barrier (no write to it meanwhile); the targets are
+ * flushed, once per batch of up to 16 units, before the bitmap hears those units are done (so a
+ * bit is never cleared over data that is not durable); the speed stays between md's min and
+ * max limits.
  */
 final class Resync implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(Resync.class);
@@ -45,6 +46,8 @@ final class Resync implements Runnable {
     private volatile long checkpoint = SuperblockLayout.RESYNC_CLEAN;
     private final AtomicLong copiedChunks = new AtomicLong();
     private final AtomicLong copiedBytes = new AtomicLong();
+    /** Units copied but not yet flushed on the targets: the bitmap hears of them after the flush. */
+    private final long[] batch = new long[16];
 
     Resync(RaidArray a) {
         this.a = a;
@@ -189,6 +192,7 @@ final class Resync implements Runnable {
         totalSectors = bm != null ? bm.dirtyChunks() * unit / 512 : a.sizeBytes() / 512 - firstUnit * unit / 512;
         long started = System.nanoTime();
         long bytes = 0;
+        int batched = 0;
         for (long u = firstUnit; u < units && !stop; u++) {
             if (bm != null && !bm.startSync(u)) {
                 continue;
@@ -203,11 +207,24 @@ final class Resync implements Runnable {
             } finally {
                 a.exitWrite(false);
             }
-            if (bm != null) {
-                bm.endSync(u, !ok);
+            if (ok) {
+                batch[batched++] = u;
             }
-            if (!ok) {
-                return false;
+            if (!ok || batched == batch.length) {
+                // Durable on the targets before the bitmap hears the units are done.
+                boolean flushed = ok && flushTargets(targets);
+                for (int i = 0; i < batched; i++) {
+                    if (bm != null) {
+                        bm.endSync(batch[i], !flushed);
+                    }
+                }
+                batched = 0;
+                if (!ok && bm != null) {
+                    bm.endSync(u, true);
+                }
+                if (!ok || !flushed) {
+                    return false;
+                }
             }
             long n = Math.min(unit, a.sizeBytes() - u * unit);
             bytes += n;
@@ -216,6 +233,18 @@ final class Resync implements Runnable {
                 checkpoint = (u + 1) * unit / 512;
             }
             throttle(started, bytes);
+        }
+        if (batched > 0) {
+            int targets = a.inSyncMask() & ~a.sourceMask();
+            boolean flushed = flushTargets(targets);
+            for (int i = 0; i < batched; i++) {
+                if (bm != null) {
+                    bm.endSync(batch[i], !flushed);
+                }
+            }
+            if (!flushed) {
+                return false;
+            }
         }
         if (stop) {
             if (bm != null) {
@@ -241,6 +270,7 @@ final class Resync implements Runnable {
         long started = System.nanoTime();
         long bytes = 0;
         int target = 1 << slot;
+        int batched = 0;
         for (long u = 0; u < units && !stop; u++) {
             if (a.state(slot) != MemberState.RECOVERING) {
                 return false;
@@ -250,18 +280,18 @@ final class Resync implements Runnable {
             }
             int source = a.sourceMask();
             boolean ok = source != 0 && copyUnit(u, Integer.numberOfTrailingZeros(source), target);
-            if (!ok) {
-                if (bm != null) {
+            if (ok) {
+                batch[batched++] = u;
+            }
+            if (!ok || batched == batch.length || u == units - 1) {
+                boolean flushed = ok && flushTargets(target);
+                endRecovered(bm, slot, batched, flushed);
+                batched = 0;
+                if (!ok && bm != null) {
                     bm.endSync(u, true);
                 }
-                return false;
-            }
-            if (bm != null) {
-                if (lastOneOut(slot)) {
-                    // Every other member is in sync and the target now has the unit: not NEEDED.
-                    bm.endRecovery(u);
-                } else {
-                    bm.endSync(u);
+                if (!ok || !flushed) {
+                    return false;
                 }
             }
             long n = Math.min(unit, a.sizeBytes() - u * unit);
@@ -269,7 +299,51 @@ final class Resync implements Runnable {
             doneSectors += n / 512;
             throttle(started, bytes);
         }
+        if (batched > 0) {
+            boolean flushed = flushTargets(target);
+            endRecovered(bm, slot, batched, flushed);
+            if (!flushed) {
+                return false;
+            }
+        }
         return !stop;
+    }
+
+    /** Tells the bitmap the batched units reached the recovering member (after its flush). */
+    private void endRecovered(WriteIntentBitmap bm, int slot, int batched, boolean flushed) {
+        if (bm == null) {
+            return;
+        }
+        boolean last = lastOneOut(slot);
+        for (int i = 0; i < batched; i++) {
+            if (!flushed) {
+                bm.endSync(batch[i], true);
+            } else if (last) {
+                // Every other member is in sync and the target now has the unit: not NEEDED.
+                bm.endRecovery(batch[i]);
+            } else {
+                bm.endSync(batch[i]);
+            }
+        }
+    }
+
+    /** Flushes the targets of a batch of copied units; false (and the members failed) on error. */
+    private boolean flushTargets(int targets) {
+        if (targets == 0) {
+            return true;
+        }
+        MemberFanout f = a.fanout();
+        IoSlot s = f.acquire();
+        try {
+            int failed = f.flush(s, targets);
+            if (failed != 0) {
+                a.failFromResync(failed, "flush error during resync");
+                return false;
+            }
+            return true;
+        } finally {
+            f.release(s);
+        }
     }
 
     private boolean lastOneOut(int slot) {
@@ -282,8 +356,10 @@ final class Resync implements Runnable {
     }
 
     /**
-     * Copies unit {@code u} from {@code source} to {@code targets} under the sync barrier and
-     * flushes the targets; false when a member failed (it has been failed then).
+     * Copies unit {@code u} from {@code source} to {@code targets} under the sync barrier; a unit
+     * larger than a slot goes in pieces, the next read while the previous piece is being written
+     * (two slots). False when a member failed (it has been failed then). The caller flushes the
+     * targets.
      */
     private boolean copyUnit(long u, int source, int targets) {
         if (targets == 0) {
@@ -293,36 +369,76 @@ final class Resync implements Runnable {
         long unit = a.unitBytes();
         long start = u * unit;
         long end = Math.min(start + unit, a.sizeBytes());
+        int piece = f.slotBytes();
         a.barrier().beginSync(u);
-        IoSlot s = f.acquire();
-        try {
-            for (long pos = start; pos < end; ) {
-                int n = (int) Math.min(f.slotBytes(), end - pos);
+        if (end - start <= piece) {
+            // One piece: read and write it in this thread, no hand-off.
+            IoSlot s = f.acquire();
+            try {
+                int n = (int) (end - start);
                 try {
-                    f.read(s, source, pos, n);
+                    f.read(s, source, start, n);
                 } catch (IOException e) {
                     LOG.warn("{}: resync read error on member {}: {}", a.name(), source, e.getMessage());
                     a.failFromResync(1 << source, "read error during resync");
                     return false;
                 }
-                int failed = f.write(s, pos, n, false, targets);
+                int failed = f.write(s, start, n, false, targets);
                 if (failed != 0) {
                     a.failFromResync(failed, "write error during resync");
                     return false;
                 }
+                copiedChunks.incrementAndGet();
+                copiedBytes.addAndGet(end - start);
+                return true;
+            } finally {
+                f.release(s);
+                a.barrier().endSync();
+            }
+        }
+        IoSlot current = f.acquire();
+        IoSlot writing = null;
+        try {
+            for (long pos = start; pos < end; ) {
+                int n = (int) Math.min(piece, end - pos);
+                try {
+                    f.read(current, source, pos, n);
+                } catch (IOException e) {
+                    LOG.warn("{}: resync read error on member {}: {}", a.name(), source, e.getMessage());
+                    if (writing != null) {
+                        f.await(writing);
+                    }
+                    a.failFromResync(1 << source, "read error during resync");
+                    return false;
+                }
+                if (writing != null) {
+                    int failed = f.await(writing);
+                    if (failed != 0) {
+                        a.failFromResync(failed, "write error during resync");
+                        return false;
+                    }
+                } else {
+                    writing = f.acquire();
+                }
+                f.startWrite(current, pos, n, targets);
+                IoSlot t = writing;
+                writing = current;
+                current = t;
                 pos += n;
             }
-            // Durable on the targets before the bitmap may forget the unit.
-            int failed = f.flush(s, targets);
+            int failed = f.await(writing);
             if (failed != 0) {
-                a.failFromResync(failed, "flush error during resync");
+                a.failFromResync(failed, "write error during resync");
                 return false;
             }
             copiedChunks.incrementAndGet();
             copiedBytes.addAndGet(end - start);
             return true;
         } finally {
-            f.release(s);
+            f.release(current);
+            if (writing != null) {
+                f.release(writing);
+            }
             a.barrier().endSync();
         }
     }

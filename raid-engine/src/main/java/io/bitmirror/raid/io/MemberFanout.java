@@ -109,6 +109,24 @@ public final class MemberFanout implements AutoCloseable {
         return run(s, IoSlot.WRITE, position, length, 0, fua, mask);
     }
 
+    /**
+     * Starts writing {@code [0, length)} of the slot at {@code position} on the members in
+     * {@code mask}, all on their I/O threads, and returns at once; {@link #await} waits for it.
+     * Lets one thread read the next piece while the last one is being written.
+     */
+    public void startWrite(IoSlot s, long position, int length, int mask) {
+        int count = Integer.bitCount(mask);
+        s.prepare(IoSlot.WRITE, position, length, 0, false, count);
+        for (int rest = mask; rest != 0; rest &= rest - 1) {
+            workers[Integer.numberOfTrailingZeros(rest)].submit(s);
+        }
+    }
+
+    /** Waits for a {@link #startWrite}; returns the mask of members that failed. */
+    public int await(IoSlot s) {
+        return s.await();
+    }
+
     /** Flushes the members in {@code mask}. */
     public int flush(IoSlot s, int mask) {
         return run(s, IoSlot.FLUSH, 0, 0, 0, false, mask);

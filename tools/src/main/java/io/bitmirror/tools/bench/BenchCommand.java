@@ -38,6 +38,10 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--size", defaultValue = "1073741824", description = "Bytes per member (default 1 GiB, sparse).")
     long size;
 
+    @Option(names = "--resync", description = "Measure resync instead: a plain O_DIRECT copy, a full resync and a "
+            + "resync of 1%% dirty chunks (members of --size bytes filled with data).")
+    boolean resync;
+
     @Override
     public Integer call() throws Exception {
         if (!Files.isDirectory(dir)) {
@@ -47,6 +51,11 @@ public final class BenchCommand implements Callable<Integer> {
             throw new io.bitmirror.tools.UsageException("--threads must be 1..60, --seconds > 0, --rounds >= 1");
         }
         PrintWriter out = spec.commandLine().getOut();
+        if (resync) {
+            out.printf(Locale.ROOT, "bench: resync of %d MiB members in %s%n", size >> 20, dir);
+            ResyncBench.run(dir, size, out);
+            return 0;
+        }
         out.printf(Locale.ROOT, "bench: 4 KiB random writes, %d threads, %.1f s per run, %d rounds, members in %s%n",
                 threads, seconds, rounds, dir);
         double warmup = Math.max(1.0, seconds / 3);
