@@ -136,7 +136,8 @@ public final class RaidArray implements AutoCloseable {
                 data[s] = new DataArea(devices[s], dataOffsetBytes[s], sizeBytes);
             }
         }
-        this.fanout = new MemberFanout(data, opts.slots(), opts.maxIoBytes(), "md-" + shortName());
+        this.fanout = new MemberFanout(data, opts.slots(), opts.maxIoBytes(), "md-" + shortName(),
+                opts.parallelMembers());
         this.copyMask = copyMask;
         recomputeMasks();
         this.resync = new Resync(this);

@@ -7,9 +7,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Sends one request to several members at once. The calling thread performs the request on the
- * lowest member itself (no hand-off for the common first copy) and hands the others to their I/O
- * threads; it returns when all have answered, with the mask of members that failed.
+ * Sends one request to several members. In parallel mode the calling thread performs the request
+ * on the lowest member itself (no hand-off for the common first copy) and hands the others to
+ * their I/O threads; otherwise it performs it on each member in turn. It returns when all have
+ * answered, with the mask of members that failed. Asynchronous writes ({@link #startWrite})
+ * always go through the I/O threads.
  *
  * <p>Slots come from a fixed pool of at most 64 (a bit mask of free slots); everything is
  * allocated here, at assemble, and nothing per request.
@@ -23,13 +25,17 @@ public final class MemberFanout implements AutoCloseable {
     private final MemberDevice[] devices;
     private final MemberWorker[] workers;
     private final String name;
+    private final boolean parallel;
 
     /**
      * @param devices one per member position; null for a missing member
      * @param slots request slots (at most 64)
      * @param slotBytes buffer bytes per slot: the largest request
+     * @param parallel hand every member but the first to its own I/O thread; when false the
+     *     calling thread writes each member in turn, which measured faster on fast devices (a
+     *     thread hand-off costs more than a 4 KiB write to tmpfs or a fast SSD)
      */
-    public MemberFanout(MemberDevice[] devices, int slots, int slotBytes, String name) {
+    public MemberFanout(MemberDevice[] devices, int slots, int slotBytes, String name, boolean parallel) {
         if (slots < 1 || slots > MAX_SLOTS) {
             throw new IllegalArgumentException("slots must be 1.." + MAX_SLOTS + ": " + slots);
         }
@@ -37,6 +43,7 @@ public final class MemberFanout implements AutoCloseable {
             throw new IllegalArgumentException("at most 31 members: " + devices.length);
         }
         this.name = name;
+        this.parallel = parallel;
         this.devices = devices.clone();
         this.slots = new IoSlot[slots];
         for (int i = 0; i < slots; i++) {
@@ -153,6 +160,21 @@ public final class MemberFanout implements AutoCloseable {
             return 0;
         }
         s.prepare(op, position, length, extent, fua, count);
+        if (!parallel) {
+            for (int rest = mask; rest != 0; rest &= rest - 1) {
+                int m = Integer.numberOfTrailingZeros(rest);
+                boolean ok;
+                try {
+                    MemberWorker.execute(devices[m], m, s);
+                    ok = true;
+                } catch (IOException | RuntimeException e) {
+                    lastInlineError[m] = e;
+                    ok = false;
+                }
+                s.complete(m, ok);
+            }
+            return s.await();
+        }
         int inline = Integer.numberOfTrailingZeros(mask);
         for (int rest = mask & ~(1 << inline); rest != 0; rest &= rest - 1) {
             int m = Integer.numberOfTrailingZeros(rest);
@@ -171,6 +193,7 @@ public final class MemberFanout implements AutoCloseable {
     }
 
     private final Exception[] lastInlineError = new Exception[31];
+
 
     /** The last error member {@code m} reported, for messages (not on the I/O path). */
     public String lastError(int m) {

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 final class NbdConnection implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(NbdConnection.class);
 
-    static final int WORKERS = 4;
-    static final int REQUESTS = 16;
+    static final int WORKERS = 8;
+    static final int REQUESTS = 32;
     private static final int BLOCK = RaidArray.BLOCK_SIZE;
 
     /** One request in flight, reused. */

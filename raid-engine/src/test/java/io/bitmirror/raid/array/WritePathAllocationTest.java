@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -31,15 +30,17 @@ class WritePathAllocationTest {
     @TempDir
     Path tmp;
 
-    @Test
-    void steadyStateWritesAllocateNothing() throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "member threads: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void steadyStateWritesAllocateNothing(boolean memberThreads) throws Exception {
         Path dir = Files.isDirectory(Path.of("/dev/shm")) ? Files.createTempDirectory(Path.of("/dev/shm"), "bm-alloc")
                 : tmp;
         try {
             List<Path> m = TestArrays.files(dir, 2, 64L << 20);
             ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "alloc", "h", 0, true, false, m,
                     Instant.now())).write();
-            RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(50));
+            RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(50)
+                    .withParallelMembers(memberThreads));
             try {
                 run(a);
             } finally {

@@ -63,6 +63,10 @@ public final class AssembleCommand implements Callable<Integer> {
             description = "Resync speed ceiling, 0 for none (default ${DEFAULT-VALUE}).")
     long maxSpeed;
 
+    @Option(names = "--member-threads", description = "Write members in parallel, one I/O thread each (better for "
+            + "slow devices); by default the writing thread writes each member in turn.")
+    boolean memberThreads;
+
     @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "The members.")
     List<Path> devices;
 
@@ -91,7 +95,8 @@ public final class AssembleCommand implements Callable<Integer> {
             throw new UsageException("--speed-limit-min and --speed-limit-max must not be negative");
         }
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
-        AssembleOptions opts = AssembleOptions.of(devices).withRun(run).withSpeed(minSpeed, maxSpeed);
+        AssembleOptions opts = AssembleOptions.of(devices).withRun(run).withSpeed(minSpeed, maxSpeed)
+                .withParallelMembers(memberThreads);
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
             opts = opts.withExternalBitmap(ext);
