@@ -7,13 +7,10 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -67,7 +64,7 @@ public final class NbdServer implements AutoCloseable {
         NbdUri u = NbdUri.parse(uri);
         NbdServer s;
         if (u.socket() != null) {
-            s = new NbdServer(array, exportName, bindUnix(u.socket()), u.socket(), uri);
+            s = new NbdServer(array, exportName, UnixSockets.bindPrivate(u.socket(), "export socket"), u.socket(), uri);
         } else {
             InetAddress addr = InetAddress.getByName(u.host());
             if (!addr.isLoopbackAddress() && !allowRemote) {
@@ -82,57 +79,6 @@ public final class NbdServer implements AutoCloseable {
         s.acceptor.start();
         LOG.info("exporting {} ({} bytes) at {}", exportName, array.sizeBytes(), uri);
         return s;
-    }
-
-    /**
-     * Binds a Unix socket with mode 0600 and no window in which it is more open: it is created
-     * under a temporary name in a private directory, restricted, then renamed into place.
-     */
-    private static ServerSocketChannel bindUnix(Path socket) throws IOException {
-        Path abs = socket.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new ArrayException("export socket " + socket + ": directory " + dir + " does not exist");
-        }
-        if (Files.exists(abs)) {
-            // A stale socket from a process that died is replaced; anything else is refused.
-            if (!isSocket(abs)) {
-                throw new ArrayException("export socket " + socket + ": exists and is not a socket");
-            }
-            if (inUse(abs)) {
-                throw new ArrayException("export socket " + socket + ": another server is listening on it");
-            }
-            Files.delete(abs);
-        }
-        Path tmp = Files.createTempDirectory(dir, ".bitmirror-sock-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path tmpSock = tmp.resolve("s");
-        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.bind(UnixDomainSocketAddress.of(tmpSock));
-            Files.setPosixFilePermissions(tmpSock, PosixFilePermissions.fromString("rw-------"));
-            Files.move(tmpSock, abs, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            ch.close();
-            throw e;
-        } finally {
-            Files.deleteIfExists(tmpSock);
-            Files.deleteIfExists(tmp);
-        }
-        return ch;
-    }
-
-    private static boolean isSocket(Path p) throws IOException {
-        int mode = (Integer) Files.getAttribute(p, "unix:mode");
-        return (mode & 0170000) == 0140000;
-    }
-
-    private static boolean inUse(Path p) {
-        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(p))) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private void accept() {

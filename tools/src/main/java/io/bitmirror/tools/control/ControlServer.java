@@ -2,22 +2,19 @@ package io.bitmirror.tools.control;
 
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.nbd.UnixSockets;
 
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,30 +41,7 @@ public final class ControlServer implements AutoCloseable {
 
     public static ControlServer start(RaidArray array, String exportUri, Path path) throws IOException {
         Path abs = path.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new ArrayException("control socket " + path + ": directory " + dir + " does not exist");
-        }
-        if (Files.exists(abs)) {
-            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(abs))) {
-                throw new ArrayException("control socket " + path + ": another array is running on it");
-            } catch (IOException stale) {
-                Files.delete(abs);
-            }
-        }
-        // Bound under a private name, restricted to 0600, then moved into place: never more open.
-        Path tmp = Files.createTempDirectory(dir, ".bitmirror-ctl-",
-                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        Path s = tmp.resolve("c");
-        ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        try {
-            ch.bind(UnixDomainSocketAddress.of(s));
-            Files.setPosixFilePermissions(s, PosixFilePermissions.fromString("rw-------"));
-            Files.move(s, abs, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(s);
-            Files.deleteIfExists(tmp);
-        }
+        ServerSocketChannel ch = UnixSockets.bindPrivate(abs, "control socket");
         ControlServer c = new ControlServer(array, exportUri, abs, ch);
         c.thread.start();
         return c;
