@@ -40,8 +40,8 @@ import java.util.concurrent.locks.LockSupport;
  * running.
  */
 public final class WriteIntentBitmap implements AutoCloseable {
-    /** Chunks per entry of the group-epoch table (one 8-byte word of bits). */
-    private static final int GROUP_SHIFT = 6;
+    /** Most entries of the epoch table: 8 MiB of longs. */
+    private static final int MAX_EPOCH_ENTRIES = 1 << 20;
     private static final long SATURATED_WAIT_NANOS = 20_000;
 
     private final BitmapStore store;
@@ -51,8 +51,10 @@ public final class WriteIntentBitmap implements AutoCloseable {
     private final BitmapSuperblock sb = new BitmapSuperblock();
     private final long chunks;
     private final int chunkBytes;
-    /** Per group of 64 chunks: the epoch that must be durable before a write there may go out. */
+    /** Per chunk (or group of 2^groupShift chunks): the epoch that must be durable before a write there goes out. */
     private final AtomicLongArray groupEpoch;
+    /** log2 of the chunks that share an entry of {@link #groupEpoch}. */
+    private final int groupShift;
     private final EpochWaiters waiters;
     private final Flusher flusher;
     private final BitmapDaemon daemon;
@@ -74,7 +76,11 @@ public final class WriteIntentBitmap implements AutoCloseable {
         this.counters = new ChunkCounters(chunks);
         this.pages = new PageImages(BitmapGeometry.totalBytes(chunks), store.sizeBytes());
         this.sb.wrap(pages.live(), 0);
-        this.groupEpoch = new AtomicLongArray((int) ((chunks >>> GROUP_SHIFT) + 1));
+        // One epoch per chunk while the table stays small (up to 2^20 chunks; md's default
+        // bitmaps have far fewer): a writer of an already-durable chunk then never waits for a
+        // neighbour's bitmap flush. Larger bitmaps share an entry among 2^shift chunks.
+        this.groupShift = Math.max(0, 64 - Long.numberOfLeadingZeros(Math.max(1, chunks - 1)) - 20);
+        this.groupEpoch = new AtomicLongArray((int) ((chunks >>> groupShift) + 1));
         this.waiters = new EpochWaiters(options.waiterSlots);
         this.flusher = new Flusher(this, lock, pages, store, waiters, options.storeTimeoutNanos, mutant,
                 "bitmap-flusher");
@@ -236,7 +242,7 @@ public final class WriteIntentBitmap implements AutoCloseable {
                 if (counters.compareAndSet(c, v, v + 1)) {
                     // Read after our CAS: whoever set this bit published its epoch before the
                     // CAS that made the count >= 2, so we wait for it too if it is not durable yet.
-                    return groupEpoch.get((int) (c >>> GROUP_SHIFT));
+                    return groupEpoch.get((int) (c >>> groupShift));
                 }
             } else {
                 long e = startClean(c);
@@ -249,7 +255,7 @@ public final class WriteIntentBitmap implements AutoCloseable {
 
     /** Slow path: the chunk was clean (0) or pending clear (1). Returns -1 to retry. */
     private long startClean(long c) {
-        int g = (int) (c >>> GROUP_SHIFT);
+        int g = (int) (c >>> groupShift);
         synchronized (lock) {
             for (;;) {
                 int v = counters.get(c);
