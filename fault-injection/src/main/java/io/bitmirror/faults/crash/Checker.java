@@ -40,6 +40,9 @@ public final class Checker {
     private final Recording r;
     private final Geometry g;
     private final List<Path> files = new ArrayList<>();
+    /** Per degraded period: where it is on disk, and the survivor's durable image there. */
+    private final long[] degradationPoints;
+    private final byte[][] bitsAtFailure;
     /** Per array block, the history writes touching it, in issue order. */
     private final List<List<History.Write>> byBlock;
 
@@ -54,6 +57,17 @@ public final class Checker {
         byBlock = new ArrayList<>(blocks);
         for (int b = 0; b < blocks; b++) {
             byBlock.add(null);
+        }
+        int periods = r.history().degradedPeriods().size();
+        degradationPoints = new long[periods];
+        bitsAtFailure = new byte[periods][];
+        for (int i = 0; i < periods; i++) {
+            History.Degraded d = r.history().degradedPeriods().get(i);
+            degradationPoints[i] = degradationPoint(d);
+            if (degradationPoints[i] > 0) {
+                long[][] none = new long[r.members()][0];
+                bitsAtFailure[i] = ImageBuilder.build(r, new CrashState(degradationPoints[i], none, none))[d.survivor()];
+            }
         }
         for (History.Write w : r.history().writes()) {
             for (int i = 0; i < w.data().length / BLOCK; i++) {
@@ -153,11 +167,26 @@ public final class Checker {
 
     // ------------------------------------------------------------------ W4
 
+    /**
+     * W4 at crash point k inside a degraded period: (a) every bit that was durable on the
+     * survivor when the failure was recorded is still set; (b) every chunk written since the
+     * failure (by a write that returned by k) has its bit set on the survivor.
+     */
     private void checkW4(CrashState s, byte[][] img, List<Violation> out) {
         long k = s.crashSeq();
-        for (History.Degraded d : r.history().degradedPeriods()) {
-            if (k <= d.fromSeq() || k >= d.untilSeq()) {
+        for (int i = 0; i < r.history().degradedPeriods().size(); i++) {
+            History.Degraded d = r.history().degradedPeriods().get(i);
+            long point = degradationPoints[i];
+            if (point < 0 || k < point || k >= d.untilSeq()) {
                 continue;
+            }
+            byte[] survivor = img[d.survivor()];
+            for (long c = 0; c < g.chunks(); c++) {
+                if (g.bitSet(bitsAtFailure[i], c) && !g.bitSet(survivor, c)) {
+                    out.add(violation("W4", s, "chunk " + c + "'s bit was set on m" + d.survivor() + " when m"
+                            + d.failed() + " failed (#" + point + ") and was cleared while degraded"));
+                    return;
+                }
             }
             for (History.Write w : r.history().writes()) {
                 if (w.startSeq() < d.fromSeq() || w.ackSeq() > k) {
@@ -166,7 +195,7 @@ public final class Checker {
                 long first = g.chunkOf(w.offset());
                 long last = g.chunkOf(w.offset() + w.data().length - 1);
                 for (long c = first; c <= last; c++) {
-                    if (!g.bitSet(img[d.survivor()], c)) {
+                    if (!g.bitSet(survivor, c)) {
                         out.add(violation("W4", s, "chunk " + c + " was written while m" + d.failed()
                                 + " was failed (write returned at #" + w.ackSeq() + ") but its bit is clear on m"
                                 + d.survivor() + "'s bitmap"));
@@ -175,6 +204,22 @@ public final class Checker {
                 }
             }
         }
+    }
+
+    /**
+     * The failure is on disk when the survivor's superblock records it: the first superblock
+     * write (FUA) to the survivor after fail() was called. Before it the array wrote every dirty
+     * bitmap page and flushed (W3: bitmap first), so any clear decided before the failure is
+     * durable by then, and none may follow. -1 when the failure never reached the disk.
+     */
+    private long degradationPoint(History.Degraded d) {
+        for (long seq = d.fromSeq() + 1; seq <= r.lastSeq(); seq++) {
+            io.bitmirror.faults.record.LogEntry e = r.entry(seq);
+            if (e.member() == d.survivor() && e.isWrite() && e.fua() && e.position() == g.superOffset()) {
+                return seq;
+            }
+        }
+        return -1;
     }
 
     // ------------------------------------------------------------------ assemble, resync

@@ -1,6 +1,9 @@
 package io.bitmirror.faults.crash;
 
 import io.bitmirror.bitmap.engine.Mutant;
+import io.bitmirror.faults.faulty.Fault;
+import io.bitmirror.faults.faulty.FaultPlan;
+import io.bitmirror.faults.faulty.FaultyDevice;
 import io.bitmirror.faults.record.RecordingDevice;
 import io.bitmirror.faults.record.WriteLog;
 import io.bitmirror.raid.array.AssembleOptions;
@@ -31,6 +34,12 @@ public final class Recorder {
     public static final long CHUNK_BYTES = 64 << 10;
     /** Bitmap daemon period while recording: short, so that bits are cleared within the workload. */
     public static final long DAEMON_SLEEP_MILLIS = 5;
+    /**
+     * Added latency of every member flush while recording, as a real disk's cache flush has: it
+     * lets other I/O complete while a bitmap epoch is being made durable, which is where a broken
+     * ordering (W1, W2) becomes visible in the log.
+     */
+    public static final long FLUSH_LATENCY_MILLIS = 2;
     /** Safe mode delay while recording: short, so that clean/active transitions happen too. */
     public static final long SAFE_MODE_MILLIS = 40;
 
@@ -60,7 +69,9 @@ public final class Recorder {
             AssembleOptions opts = AssembleOptions.of(members).withMutant(mutant).withRun(true)
                     .withDaemonSleepMillis(DAEMON_SLEEP_MILLIS).withSafeModeMillis(SAFE_MODE_MILLIS)
                     .withSpeed(w.recordingMaxSpeedKiB() > 0 ? w.recordingMaxSpeedKiB() : 1_000_000, w.recordingMaxSpeedKiB())
-                    .withOpener(p -> new RecordingDevice(FileMemberDevice.open(p), indexOf(members, p), log));
+                    .withOpener(p -> new RecordingDevice(new FaultyDevice(FileMemberDevice.open(p), FaultPlan.seeded(seed)
+                            .on(FaultPlan.Op.FLUSH).delayMillis(FLUSH_LATENCY_MILLIS).then(Fault.DELAY)),
+                            indexOf(members, p), log));
             History history = new History();
             RaidArray a = RaidArray.assemble(opts);
             try {

@@ -14,14 +14,15 @@ import java.util.SplittableRandom;
  * (every seq of the log, plus the instant before each flush completes, where the most writes are
  * volatile, weighted double). At a point with few volatile writes (at most
  * {@value #EXHAUSTIVE_WRITES} over all members) every keep/lose subset is generated: exhaustive.
- * At a larger point a few seeded samples are drawn, each write kept, lost or torn. The points are
+ * At a larger point each visit draws three seeded states: all volatile writes kept but one, only one
+ * kept, and a random mix (each member its own survival rate, some writes torn). The points are
  * visited again and again (new samples) until the caller has enough distinct states.
  */
 public final class StateGenerator {
     /** Up to this many volatile writes at a crash point, all 2^n subsets are generated. */
     public static final int EXHAUSTIVE_WRITES = 5;
-    /** Samples per large crash point per visit. */
-    static final int SAMPLES_PER_VISIT = 3;
+    /** Extra visits of the crash point just before each flush completes. */
+    static final int BEFORE_FLUSH_WEIGHT = 3;
     /** Share of sampled volatile writes that are torn rather than kept or lost. */
     static final double TORN = 0.15;
 
@@ -39,7 +40,10 @@ public final class StateGenerator {
         for (long s = 1; s <= r.lastSeq(); s++) {
             points.add(s);
             if (r.entry(s).kind() == LogEntry.Kind.FLUSH && s > 1) {
-                points.add(s - 1);
+                // Just before a flush completes the most writes are volatile: visit these more.
+                for (int i = 0; i < BEFORE_FLUSH_WEIGHT; i++) {
+                    points.add(s - 1);
+                }
             }
         }
         Collections.shuffle(points, new Random(random.nextLong()));
@@ -83,9 +87,40 @@ public final class StateGenerator {
             }
             return;
         }
-        for (int i = 0; i < SAMPLES_PER_VISIT; i++) {
-            queue.add(sampleState(k, vol));
+        // Three shapes per visit: a cache that lost one write (the signature of an ordering bug:
+        // a later write survived, an earlier one did not), a cache that kept one write, and a
+        // random mix with torn writes.
+        queue.add(allButOne(k, vol, random.nextInt(n)));
+        queue.add(onlyOne(k, vol, random.nextInt(n)));
+        queue.add(sampleState(k, vol));
+    }
+
+    private static CrashState allButOne(long k, List<List<LogEntry>> vol, int lost) {
+        return pick(k, vol, i -> i != lost);
+    }
+
+    private static CrashState onlyOne(long k, List<List<LogEntry>> vol, int kept) {
+        return pick(k, vol, i -> i == kept);
+    }
+
+    /** Keeps (whole) the volatile writes whose index over all members passes {@code keep}. */
+    private static CrashState pick(long k, List<List<LogEntry>> vol, java.util.function.IntPredicate keep) {
+        int members = vol.size();
+        long[][] kept = new long[members][];
+        long[][] masks = new long[members][];
+        int i = 0;
+        for (int m = 0; m < members; m++) {
+            List<Long> ks = new ArrayList<>();
+            for (LogEntry e : vol.get(m)) {
+                if (keep.test(i++)) {
+                    ks.add(e.seq());
+                }
+            }
+            kept[m] = ks.stream().mapToLong(Long::longValue).toArray();
+            masks[m] = new long[kept[m].length];
+            java.util.Arrays.fill(masks[m], CrashState.WHOLE);
         }
+        return new CrashState(k, kept, masks);
     }
 
     private static CrashState subsetState(long k, List<List<LogEntry>> vol, int subset) {

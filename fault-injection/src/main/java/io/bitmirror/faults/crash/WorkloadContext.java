@@ -86,8 +86,9 @@ public final class WorkloadContext {
 
     /** Fails member {@code m} (as manage --fail); the other one is the survivor (2 members). */
     public void fail(int m) {
+        long start = log.currentSeq();
         array.fail(members.get(m));
-        history.degraded(new History.Degraded(m, 1 - m, log.currentSeq(), Long.MAX_VALUE));
+        history.degraded(new History.Degraded(m, 1 - m, start, Long.MAX_VALUE));
     }
 
     public void remove(int m) throws IOException {
