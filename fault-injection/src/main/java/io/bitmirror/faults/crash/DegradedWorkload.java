@@ -31,7 +31,8 @@ public final class DegradedWorkload implements Workload {
         phase(ctx, r, opsPerPhase);
         ctx.flush();
         ctx.fail(1);
-        phase(ctx, r, opsPerPhase);
+        // The degraded phase is the longest: it is where W4 can break.
+        phase(ctx, r, opsPerPhase * 2);
         ctx.remove(1);
         phase(ctx, r, opsPerPhase / 2);
         ctx.reAdd(1);
