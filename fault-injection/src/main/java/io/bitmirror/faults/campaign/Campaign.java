@@ -53,17 +53,32 @@ public final class Campaign {
         Path dir = scratch();
         try {
             List<Exploration> out = new ArrayList<>();
+            List<CrashExplorer> explorers = new ArrayList<>();
             long left = states;
             for (int i = 0; i < workloads.size(); i++) {
                 Workload w = workloads.get(i);
                 long share = left / (workloads.size() - i);
                 Recording r = Recorder.record(w, seed, mutant == null ? Mutant.NONE : mutant.mutant(),
                         dir.resolve("rec-" + i));
-                Exploration e = new CrashExplorer(r, seed).explore(share, workers, dir.resolve("x-" + i));
+                CrashExplorer x = new CrashExplorer(r, seed);
+                Exploration e = x.explore(share, workers, dir.resolve("x-" + i));
                 left -= e.states();
                 progress.accept(String.format("%s: %d log entries, %d states, %d violations", w.name(),
                         e.logEntries(), e.states(), e.violations()));
+                explorers.add(x);
                 out.add(e);
+            }
+            // A workload whose state space is smaller than its share (few volatile writes per crash
+            // point: all subsets enumerated) leaves the rest to the others.
+            for (int i = 0; i < explorers.size() && left > 0; i++) {
+                Exploration before = out.get(i);
+                Exploration e = explorers.get(i).explore(before.states() + left, workers, dir.resolve("x-" + i));
+                left -= e.states() - before.states();
+                out.set(i, e);
+                if (e.states() > before.states()) {
+                    progress.accept(String.format("%s: %d more states, %d violations in all", e.workload(),
+                            e.states() - before.states(), e.violations()));
+                }
             }
             return new CampaignResult(seed, mutant, out, System.nanoTime() - start);
         } finally {

@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Explores up to {@code budget} distinct crash states of one recording with {@code workers}
- * threads, each with its own {@link Checker} and image directory.
+ * threads, each with its own {@link Checker} and image directory. Calling {@link #explore} again
+ * with a larger budget continues (the states seen and the counts are kept).
  */
 public final class CrashExplorer {
     /** Violations kept in full (the rest are counted). */
