@@ -1,0 +1,42 @@
+package io.bitmirror.faults.campaign;
+
+import io.bitmirror.bitmap.engine.Mutant;
+
+import java.util.Locale;
+
+/** The mutants a campaign can switch on, by their command-line names. */
+public enum MutantName {
+    /** Writers released before the bitmap pages are durable: data can reach a member before its bit. */
+    W1_DATA_BEFORE_BITMAP("w1-data-before-bitmap", Mutant.W1),
+    /** Bits cleared without waiting for a member flush after the chunk's last write. */
+    W2_CLEAR_BEFORE_FLUSH("w2-clear-before-flush", Mutant.W2),
+    /** Bits cleared while the array is degraded. */
+    W4_CLEAR_WHILE_DEGRADED("w4-clear-while-degraded", Mutant.W4);
+
+    private final String cliName;
+    private final Mutant mutant;
+
+    MutantName(String cliName, Mutant mutant) {
+        this.cliName = cliName;
+        this.mutant = mutant;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    public Mutant mutant() {
+        return mutant;
+    }
+
+    /** By command-line name ("w1-data-before-bitmap") or short name ("w1"), case-insensitive. */
+    public static MutantName parse(String s) {
+        String v = s.trim().toLowerCase(Locale.ROOT);
+        for (MutantName m : values()) {
+            if (m.cliName.equals(v) || m.mutant.name().toLowerCase(Locale.ROOT).equals(v)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("no mutant named " + s);
+    }
+}

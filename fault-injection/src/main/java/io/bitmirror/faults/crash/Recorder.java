@@ -1,0 +1,101 @@
+package io.bitmirror.faults.crash;
+
+import io.bitmirror.bitmap.engine.Mutant;
+import io.bitmirror.faults.faulty.Fault;
+import io.bitmirror.faults.faulty.FaultPlan;
+import io.bitmirror.faults.faulty.FaultyDevice;
+import io.bitmirror.faults.record.RecordingDevice;
+import io.bitmirror.faults.record.WriteLog;
+import io.bitmirror.raid.array.AssembleOptions;
+import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.create.ArrayCreator;
+import io.bitmirror.raid.create.BitmapMode;
+import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.member.FileMemberDevice;
+import io.bitmirror.raid.metadata.MetadataReader;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Runs a workload once over two freshly created members with recording devices, then drops the
+ * array as a crash would. Everything the crash explorer needs comes out as a {@link Recording}.
+ */
+public final class Recorder {
+    /** Member size: small, so that images are cheap to rebuild thousands of times. */
+    public static final long MEMBER_BYTES = 3L << 20;
+    /** Bitmap chunk: small, so that a small array has many chunks. */
+    public static final long CHUNK_BYTES = 64 << 10;
+    /** Bitmap daemon period while recording: short, so that bits are cleared within the workload. */
+    public static final long DAEMON_SLEEP_MILLIS = 5;
+    /**
+     * Added latency of every member flush while recording, as a real disk's cache flush has: it
+     * lets other I/O complete while a bitmap epoch is being made durable, which is where a broken
+     * ordering (W1, W2) becomes visible in the log.
+     */
+    public static final long FLUSH_LATENCY_MILLIS = 2;
+    /** Safe mode delay while recording: short, so that clean/active transitions happen too. */
+    public static final long SAFE_MODE_MILLIS = 40;
+
+    private Recorder() {
+    }
+
+    public static Recording record(Workload w, long seed, Mutant mutant, Path dir) throws Exception {
+        Files.createDirectories(dir);
+        List<Path> members = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path p = dir.resolve("rec-m" + i + ".img");
+            Files.deleteIfExists(p);
+            try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+                f.setLength(MEMBER_BYTES);
+            }
+            members.add(p);
+        }
+        try {
+            ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, CHUNK_BYTES, "crash", "faults", 0,
+                    w.assumeClean(), false, members, Instant.ofEpochSecond(1_700_000_000L))).write();
+            List<byte[]> base = new ArrayList<>();
+            for (Path p : members) {
+                base.add(Files.readAllBytes(p));
+            }
+            Geometry g = Geometry.of(MetadataReader.read(members.get(0)));
+            WriteLog log = new WriteLog(2);
+            AssembleOptions opts = AssembleOptions.of(members).withMutant(mutant).withRun(true)
+                    .withDaemonSleepMillis(DAEMON_SLEEP_MILLIS).withSafeModeMillis(SAFE_MODE_MILLIS)
+                    .withSpeed(w.recordingMaxSpeedKiB() > 0 ? w.recordingMaxSpeedKiB() : 1_000_000, w.recordingMaxSpeedKiB())
+                    .withOpener(p -> new RecordingDevice(new FaultyDevice(FileMemberDevice.open(p), FaultPlan.seeded(seed)
+                            .on(FaultPlan.Op.FLUSH).delayMillis(FLUSH_LATENCY_MILLIS).then(Fault.DELAY)),
+                            indexOf(members, p), log));
+            History history = new History();
+            RaidArray a = RaidArray.assemble(opts);
+            try {
+                w.run(new WorkloadContext(a, members, log, history, new SplittableRandom(seed), g));
+            } finally {
+                // The crash: whatever was in flight is not in the log (it never completed).
+                a.abandon();
+            }
+            history.endDegraded(0, log.currentSeq());
+            history.endDegraded(1, log.currentSeq());
+            return new Recording(w.name(), seed, mutant, g, List.copyOf(base), log.snapshot(), history);
+        } finally {
+            for (Path p : members) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static int indexOf(List<Path> members, Path p) throws IOException {
+        for (int i = 0; i < members.size(); i++) {
+            if (members.get(i).equals(p) || Files.isSameFile(members.get(i), p)) {
+                return i;
+            }
+        }
+        throw new IOException(p + ": not a recorded member");
+    }
+}

@@ -1,0 +1,23 @@
+package io.bitmirror.faults.crash;
+
+/**
+ * A sequence of array operations to crash in. Runs once per (workload, seed) over recording
+ * members; its randomness comes only from {@link WorkloadContext#random()}.
+ */
+public interface Workload {
+
+    /** Short name for reports and the CLI. */
+    String name();
+
+    /** Create the array with --assume-clean (false: all chunks dirty, a full resync at start). */
+    default boolean assumeClean() {
+        return true;
+    }
+
+    /** Resync speed ceiling while recording (KiB/s, 0 = unlimited). */
+    default long recordingMaxSpeedKiB() {
+        return 0;
+    }
+
+    void run(WorkloadContext ctx) throws Exception;
+}

@@ -1,0 +1,107 @@
+package io.bitmirror.faults.crash;
+
+import io.bitmirror.faults.record.WriteLog;
+import io.bitmirror.raid.array.RaidArray;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * What a workload may do: array operations that are recorded in the {@link History} with the
+ * log seqs around them, so that the checker knows what was promised at every crash point.
+ */
+public final class WorkloadContext {
+    /** Unit of workload I/O (the array's block size). */
+    public static final int BLOCK = RaidArray.BLOCK_SIZE;
+
+    private final RaidArray array;
+    private final List<Path> members;
+    private final WriteLog log;
+    private final History history;
+    private final SplittableRandom random;
+    private final Geometry geometry;
+
+    WorkloadContext(RaidArray array, List<Path> members, WriteLog log, History history, SplittableRandom random,
+            Geometry geometry) {
+        this.array = array;
+        this.members = members;
+        this.log = log;
+        this.history = history;
+        this.random = random;
+        this.geometry = geometry;
+    }
+
+    public SplittableRandom random() {
+        return random;
+    }
+
+    public RaidArray array() {
+        return array;
+    }
+
+    public Geometry geometry() {
+        return geometry;
+    }
+
+    /** Blocks in the array. */
+    public int blocks() {
+        return (int) (geometry.arrayBytes() / BLOCK);
+    }
+
+    /** Blocks per bitmap chunk. */
+    public int blocksPerChunk() {
+        return (int) (geometry.chunkBytes() / BLOCK);
+    }
+
+    /** Writes {@code n} blocks of random data at block {@code first}. */
+    public void write(int first, int n, boolean fua) throws IOException {
+        byte[] data = new byte[n * BLOCK];
+        random.nextBytes(data);
+        long start = log.currentSeq();
+        array.write((long) first * BLOCK, ByteBuffer.wrap(data), fua);
+        history.write(new History.Write((long) first * BLOCK, data, fua, start, log.currentSeq()));
+    }
+
+    /** Trims {@code n} blocks at block {@code first}: they read back as zeroes. */
+    public void trim(int first, int n) throws IOException {
+        long start = log.currentSeq();
+        array.trim((long) first * BLOCK, (long) n * BLOCK);
+        history.write(new History.Write((long) first * BLOCK, new byte[n * BLOCK], false, start, log.currentSeq()));
+    }
+
+    public void flush() throws IOException {
+        long start = log.currentSeq();
+        array.flush();
+        history.flush(new History.Flush(start, log.currentSeq()));
+    }
+
+    /** Idle time: the bitmap daemon and safe mode act. */
+    public void pause(long millis) {
+        LockSupport.parkNanos(millis * 1_000_000L);
+    }
+
+    /** Fails member {@code m} (as manage --fail); the other one is the survivor (2 members). */
+    public void fail(int m) {
+        long start = log.currentSeq();
+        array.fail(members.get(m));
+        history.degraded(new History.Degraded(m, 1 - m, start, Long.MAX_VALUE));
+    }
+
+    public void remove(int m) throws IOException {
+        array.remove(members.get(m));
+    }
+
+    /** Re-adds member {@code m}: the degraded period ends here for the W4 check (recovery starts). */
+    public void reAdd(int m) throws IOException {
+        history.endDegraded(m, log.currentSeq());
+        array.reAdd(members.get(m));
+    }
+
+    public boolean awaitSyncIdle(long millis) {
+        return array.awaitSyncIdle(millis);
+    }
+}
