@@ -18,8 +18,9 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * A crash campaign: each workload is recorded once (seeded), then the state budget is shared out
- * among the workloads and explored. Member images live in a scratch directory, on tmpfs when
+ * A crash campaign: each workload is recorded twice (seeded; members written in turn by the
+ * writing thread, and by one I/O thread each), then the state budget is shared out among the
+ * recordings and explored. Member images live in a scratch directory, on tmpfs when
  * there is one (/dev/shm), removed at the end.
  */
 public final class Campaign {
@@ -55,15 +56,20 @@ public final class Campaign {
             List<Exploration> out = new ArrayList<>();
             List<CrashExplorer> explorers = new ArrayList<>();
             long left = states;
-            for (int i = 0; i < workloads.size(); i++) {
-                Workload w = workloads.get(i);
-                long share = left / (workloads.size() - i);
+            // Every workload twice: members written one after the other by the writing thread
+            // (the default) and by one I/O thread each (--member-threads); they complete writes
+            // in different orders, and a bug may show in only one.
+            int recordings = 2 * workloads.size();
+            for (int i = 0; i < recordings; i++) {
+                Workload w = workloads.get(i / 2);
+                boolean threads = (i & 1) == 1;
+                long share = left / (recordings - i);
                 Recording r = Recorder.record(w, seed, mutant == null ? Mutant.NONE : mutant.mutant(),
-                        dir.resolve("rec-" + i));
+                        dir.resolve("rec-" + i), threads);
                 CrashExplorer x = new CrashExplorer(r, seed);
                 Exploration e = x.explore(share, workers, dir.resolve("x-" + i));
                 left -= e.states();
-                progress.accept(String.format("%s: %d log entries, %d states, %d violations", w.name(),
+                progress.accept(String.format("%s: %d log entries, %d states, %d violations", r.workload(),
                         e.logEntries(), e.states(), e.violations()));
                 explorers.add(x);
                 out.add(e);

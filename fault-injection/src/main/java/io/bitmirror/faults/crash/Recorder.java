@@ -47,6 +47,18 @@ public final class Recorder {
     }
 
     public static Recording record(Workload w, long seed, Mutant mutant, Path dir) throws Exception {
+        return record(w, seed, mutant, dir, false);
+    }
+
+    /**
+     * Records {@code w} once.
+     *
+     * @param memberThreads write the members from one I/O thread each ({@code --member-threads})
+     *     instead of one after the other from the writing thread (the default): both fan-outs are
+     *     explored, since they complete writes in different orders
+     */
+    public static Recording record(Workload w, long seed, Mutant mutant, Path dir, boolean memberThreads)
+            throws Exception {
         Files.createDirectories(dir);
         List<Path> members = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -66,7 +78,7 @@ public final class Recorder {
             }
             Geometry g = Geometry.of(MetadataReader.read(members.get(0)));
             WriteLog log = new WriteLog(2);
-            AssembleOptions opts = AssembleOptions.of(members).withMutant(mutant).withRun(true)
+            AssembleOptions opts = AssembleOptions.of(members).withMutant(mutant).withRun(true).withParallelMembers(memberThreads)
                     .withDaemonSleepMillis(DAEMON_SLEEP_MILLIS).withSafeModeMillis(SAFE_MODE_MILLIS)
                     .withSpeed(w.recordingMaxSpeedKiB() > 0 ? w.recordingMaxSpeedKiB() : 1_000_000, w.recordingMaxSpeedKiB())
                     .withOpener(p -> new RecordingDevice(new FaultyDevice(FileMemberDevice.open(p), FaultPlan.seeded(seed)
@@ -82,7 +94,8 @@ public final class Recorder {
             }
             history.endDegraded(0, log.currentSeq());
             history.endDegraded(1, log.currentSeq());
-            return new Recording(w.name(), seed, mutant, g, List.copyOf(base), log.snapshot(), history);
+            return new Recording(w.name() + (memberThreads ? "+member-threads" : ""), seed, mutant, g, List.copyOf(base),
+                    log.snapshot(), history);
         } finally {
             for (Path p : members) {
                 Files.deleteIfExists(p);
