@@ -3,7 +3,6 @@ package io.bitmirror.tools;
 import io.bitmirror.tools.create.CreateCommand;
 import io.bitmirror.tools.examine.ExamineBitmapCommand;
 import io.bitmirror.tools.examine.ExamineCommand;
-import io.bitmirror.tools.faults.FaultCampaignCommand;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -13,8 +12,7 @@ import picocli.CommandLine.Spec;
 /** The top-level {@code bitmirror} command: it only dispatches to subcommands. */
 @Command(name = "bitmirror", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "User-space RAID-1 with Linux md on-disk formats and a write-intent bitmap.",
-        subcommands = {CreateCommand.class, ExamineCommand.class, ExamineBitmapCommand.class,
-            FaultCampaignCommand.class},
+        subcommands = {CreateCommand.class, ExamineCommand.class, ExamineBitmapCommand.class, io.bitmirror.tools.faults.FaultCampaignCommand.class},
         footer = {"", "Exit status: 0 success, 1 runtime failure, 2 usage error.",
             "Add --debug to any command for stack traces."})
 public final class BitmirrorCommand implements Runnable {
