@@ -52,15 +52,20 @@ final class ResyncBench {
             out.printf(Locale.ROOT, "plain O_DIRECT copy: %d MiB in %.3f s = %.0f MiB/s (best of 2)%n", bytes >> 20,
                     copy, (bytes >> 20) / copy);
 
+            // Each resync twice as well, the faster counts: the same rule as the yardstick.
             markDirty(m, chunks, chunks, 7);
             double full = timeResync(m);
-            out.printf(Locale.ROOT, "full resync (%d of %d chunks): %.3f s = %.0f MiB/s, %.2f of the plain copy%n",
+            markDirty(m, chunks, chunks, 7);
+            full = Math.min(full, timeResync(m));
+            out.printf(Locale.ROOT, "full resync (%d of %d chunks): %.3f s = %.0f MiB/s, %.2f of the plain copy (best of 2)%n",
                     chunks, chunks, full, (bytes >> 20) / full, copy / full);
 
             long few = Math.max(1, chunks / 100);
             markDirty(m, chunks, few, 8);
             double part = timeResync(m);
-            out.printf(Locale.ROOT, "resync with 1%% dirty (%d of %d chunks): %.3f s = %.1f%% of the full resync%n", few,
+            markDirty(m, chunks, few, 8);
+            part = Math.min(part, timeResync(m));
+            out.printf(Locale.ROOT, "resync with 1%% dirty (%d of %d chunks): %.3f s = %.1f%% of the full resync (best of 2)%n", few,
                     chunks, part, 100.0 * part / full);
         } finally {
             Files.deleteIfExists(a);
