@@ -753,7 +753,7 @@ public final class RaidArray implements AutoCloseable {
             superblockDirty = true;
         }
         LOG.warn("{}: member {} failed ({}): array degraded", name, paths[s], why);
-        resync.memberFailed(s);
+        // A resync or recovery notices at its next unit: the masks changed.
         LockSupport.unpark(housekeeper);
         return true;
     }

@@ -126,10 +126,6 @@ final class Resync implements Runnable {
         return checkpoint;
     }
 
-    void memberFailed(int slot) {
-        // The copy notices at its next unit: the masks changed.
-    }
-
     @Override
     public void run() {
         try {

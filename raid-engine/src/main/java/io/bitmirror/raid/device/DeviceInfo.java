@@ -2,7 +2,6 @@ package io.bitmirror.raid.device;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
@@ -57,9 +56,5 @@ public record DeviceInfo(Path path, boolean blockDevice, long sizeBytes, int log
             return false;
         }
         return blockDevice ? deviceId == other.deviceId : deviceId == other.deviceId && inode == other.inode;
-    }
-
-    static boolean exists(Path p) {
-        return Files.exists(p, LinkOption.NOFOLLOW_LINKS);
     }
 }

@@ -4,7 +4,6 @@ import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.nbd.NbdServer;
 import io.bitmirror.tools.control.ControlServer;
-import io.bitmirror.tools.control.DetailFormatter;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -55,9 +54,5 @@ final class ArrayRunner {
         out.println("bitmirror: stopped cleanly");
         out.flush();
         return 0;
-    }
-
-    static String detail(RaidArray array, String exportUri) {
-        return DetailFormatter.text(array.status(), exportUri);
     }
 }
