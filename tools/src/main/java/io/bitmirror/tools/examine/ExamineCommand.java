@@ -47,6 +47,9 @@ public final class ExamineCommand implements Callable<Integer> {
                     err.println("bitmirror: " + p + ": " + problem);
                     rc = 1;
                 }
+            } catch (java.nio.file.NoSuchFileException e) {
+                err.println("bitmirror: " + p + ": no such file or device");
+                rc = 1;
             } catch (MdFormatException | IOException e) {
                 err.println("bitmirror: " + p + ": " + e.getMessage());
                 rc = 1;

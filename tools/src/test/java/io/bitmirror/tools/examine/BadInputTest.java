@@ -92,6 +92,12 @@ class BadInputTest {
     }
 
     @Test
+    void missingDeviceIsNamedOnce() throws Exception {
+        Cli.Result r = fails("no such file or device", "examine", dir.resolve("nope").toString());
+        assertEquals("bitmirror: " + dir.resolve("nope") + ": no such file or device", r.errLines().get(0));
+    }
+
+    @Test
     void truncatedMember() throws Exception {
         try (RandomAccessFile f = new RandomAccessFile(m.get(0).toFile(), "rw")) {
             f.setLength(16L << 20);
