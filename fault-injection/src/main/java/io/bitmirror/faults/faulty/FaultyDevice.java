@@ -1,6 +1,7 @@
 package io.bitmirror.faults.faulty;
 
 import io.bitmirror.raid.device.DirectIo;
+import io.bitmirror.raid.member.ForwardingMemberDevice;
 import io.bitmirror.raid.member.MemberDevice;
 
 import java.io.IOException;
@@ -13,14 +14,13 @@ import java.util.concurrent.locks.LockSupport;
  * and latency. The bitmap area is a byte range of the member like any other, so the same plan
  * covers bitmap page writes (use {@link FaultPlan.Rule#range} on the bitmap offsets).
  */
-public final class FaultyDevice implements MemberDevice {
+public final class FaultyDevice extends ForwardingMemberDevice {
     private static final int SECTOR = 512;
 
-    private final MemberDevice device;
     private final FaultPlan plan;
 
     public FaultyDevice(MemberDevice device, FaultPlan plan) {
-        this.device = device;
+        super(device);
         this.plan = plan;
     }
 
@@ -28,20 +28,8 @@ public final class FaultyDevice implements MemberDevice {
         return plan;
     }
 
-    @Override
-    public String name() {
-        return device.name();
-    }
 
-    @Override
-    public long sizeBytes() {
-        return device.sizeBytes();
-    }
 
-    @Override
-    public int logicalBlockSize() {
-        return device.logicalBlockSize();
-    }
 
     @Override
     public void read(long position, ByteBuffer dst) throws IOException {
@@ -159,8 +147,4 @@ public final class FaultyDevice implements MemberDevice {
         LockSupport.parkNanos(d.delayMillis() * 1_000_000L);
     }
 
-    @Override
-    public void close() throws IOException {
-        device.close();
-    }
 }

@@ -1,5 +1,6 @@
 package io.bitmirror.faults.record;
 
+import io.bitmirror.raid.member.ForwardingMemberDevice;
 import io.bitmirror.raid.member.MemberDevice;
 
 import java.io.IOException;
@@ -13,13 +14,12 @@ import java.nio.ByteBuffer;
  *
  * <p>Allocates per write (the data copy): this is a test device, not a production path.
  */
-public final class RecordingDevice implements MemberDevice {
-    private final MemberDevice device;
+public final class RecordingDevice extends ForwardingMemberDevice {
     private final int member;
     private final WriteLog log;
 
     public RecordingDevice(MemberDevice device, int member, WriteLog log) {
-        this.device = device;
+        super(device);
         this.member = member;
         this.log = log;
     }
@@ -28,25 +28,9 @@ public final class RecordingDevice implements MemberDevice {
         return member;
     }
 
-    @Override
-    public String name() {
-        return device.name();
-    }
 
-    @Override
-    public long sizeBytes() {
-        return device.sizeBytes();
-    }
 
-    @Override
-    public int logicalBlockSize() {
-        return device.logicalBlockSize();
-    }
 
-    @Override
-    public void read(long position, ByteBuffer dst) throws IOException {
-        device.read(position, dst);
-    }
 
     @Override
     public void write(long position, ByteBuffer src, boolean fua) throws IOException {
@@ -71,8 +55,4 @@ public final class RecordingDevice implements MemberDevice {
         log.appendWrite(member, LogEntry.Kind.TRIM, position, new byte[Math.toIntExact(length)], false);
     }
 
-    @Override
-    public void close() throws IOException {
-        device.close();
-    }
 }

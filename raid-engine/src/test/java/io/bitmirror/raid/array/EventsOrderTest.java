@@ -6,6 +6,7 @@ import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.member.FileMemberDevice;
+import io.bitmirror.raid.member.ForwardingMemberDevice;
 import io.bitmirror.raid.member.MemberDevice;
 import io.bitmirror.raid.metadata.MemberMetadata;
 import io.bitmirror.raid.metadata.MetadataReader;
@@ -33,15 +34,14 @@ class EventsOrderTest {
     Path dir;
 
     /** Logs superblock writes, bitmap superblock writes and flushes, in order. */
-    static final class OrderDevice implements MemberDevice {
-        final MemberDevice d;
+    static final class OrderDevice extends ForwardingMemberDevice {
         final List<String> log = new ArrayList<>();
         long durableBitmapEvents = -1;
         long pendingBitmapEvents = -1;
         final List<String> violations = new ArrayList<>();
 
         OrderDevice(MemberDevice d) {
-            this.d = d;
+            super(d);
         }
 
         @Override
@@ -59,7 +59,7 @@ class EventsOrderTest {
                             + durableBitmapEvents + " (" + log + ")");
                 }
             }
-            d.write(position, src, fua);
+            device.write(position, src, fua);
             if (fua && pendingBitmapEvents >= 0) {
                 durableBitmapEvents = Math.max(durableBitmapEvents, pendingBitmapEvents);
             }
@@ -67,41 +67,17 @@ class EventsOrderTest {
 
         @Override
         public synchronized void flush() throws IOException {
-            d.flush();
+            device.flush();
             if (pendingBitmapEvents >= 0) {
                 durableBitmapEvents = Math.max(durableBitmapEvents, pendingBitmapEvents);
             }
         }
 
-        @Override
-        public String name() {
-            return d.name();
-        }
 
-        @Override
-        public long sizeBytes() {
-            return d.sizeBytes();
-        }
 
-        @Override
-        public int logicalBlockSize() {
-            return d.logicalBlockSize();
-        }
 
-        @Override
-        public void read(long position, ByteBuffer dst) throws IOException {
-            d.read(position, dst);
-        }
 
-        @Override
-        public void trim(long position, long length) throws IOException {
-            d.trim(position, length);
-        }
 
-        @Override
-        public void close() throws IOException {
-            d.close();
-        }
     }
 
     @Test

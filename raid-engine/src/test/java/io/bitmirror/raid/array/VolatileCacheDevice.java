@@ -1,6 +1,7 @@
 package io.bitmirror.raid.array;
 
 import io.bitmirror.raid.device.DirectIo;
+import io.bitmirror.raid.member.ForwardingMemberDevice;
 import io.bitmirror.raid.member.MemberDevice;
 
 import java.io.IOException;
@@ -20,17 +21,16 @@ import java.util.SplittableRandom;
  * then undoes a random choice of the unflushed writes, whole or sector by sector (torn), the way
  * a disk that lost its cache could leave them. FUA writes are durable at once.
  */
-final class VolatileCacheDevice implements MemberDevice {
+final class VolatileCacheDevice extends ForwardingMemberDevice {
     private record Logged(long seq, long position, byte[] before, boolean durable) {
     }
 
-    private final MemberDevice device;
     private final Path path;
     private final List<Logged> log = new ArrayList<>();
     private long seq;
 
     VolatileCacheDevice(MemberDevice device, Path path) {
-        this.device = device;
+        super(device);
         this.path = path;
     }
 
@@ -38,25 +38,9 @@ final class VolatileCacheDevice implements MemberDevice {
         return path;
     }
 
-    @Override
-    public String name() {
-        return device.name();
-    }
 
-    @Override
-    public long sizeBytes() {
-        return device.sizeBytes();
-    }
 
-    @Override
-    public int logicalBlockSize() {
-        return device.logicalBlockSize();
-    }
 
-    @Override
-    public void read(long position, ByteBuffer dst) throws IOException {
-        device.read(position, dst);
-    }
 
     @Override
     public void write(long position, ByteBuffer src, boolean fua) throws IOException {
@@ -90,10 +74,6 @@ final class VolatileCacheDevice implements MemberDevice {
         write(position, z, false);
     }
 
-    @Override
-    public void close() throws IOException {
-        device.close();
-    }
 
     /** Writes not yet flushed. */
     int unflushed() {
