@@ -209,11 +209,7 @@ final class Resync implements Runnable {
             if (!ok || batched == batch.length) {
                 // Durable on the targets before the bitmap hears the units are done.
                 boolean flushed = ok && flushTargets(targets);
-                for (int i = 0; i < batched; i++) {
-                    if (bm != null) {
-                        bm.endSync(batch[i], !flushed);
-                    }
-                }
+                endResynced(bm, batched, flushed);
                 batched = 0;
                 if (!ok && bm != null) {
                     bm.endSync(u, true);
@@ -233,11 +229,7 @@ final class Resync implements Runnable {
         if (batched > 0) {
             int targets = a.inSyncMask() & ~a.sourceMask();
             boolean flushed = flushTargets(targets);
-            for (int i = 0; i < batched; i++) {
-                if (bm != null) {
-                    bm.endSync(batch[i], !flushed);
-                }
-            }
+            endResynced(bm, batched, flushed);
             if (!flushed) {
                 return false;
             }
@@ -303,6 +295,16 @@ final class Resync implements Runnable {
             }
         }
         return !stop;
+    }
+
+    /** Tells the bitmap the batched units were resynced (after the targets' flush), or not. */
+    private void endResynced(WriteIntentBitmap bm, int batched, boolean flushed) {
+        if (bm == null) {
+            return;
+        }
+        for (int i = 0; i < batched; i++) {
+            bm.endSync(batch[i], !flushed);
+        }
     }
 
     /** Tells the bitmap the batched units reached the recovering member (after its flush). */

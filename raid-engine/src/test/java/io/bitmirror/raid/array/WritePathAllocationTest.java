@@ -6,9 +6,9 @@ import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.io.IoSlot;
+import io.bitmirror.raid.measure.ThreadAllocation;
 import io.bitmirror.raid.metadata.TestArrays;
 
-import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,9 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  * window that must allocate exactly 0 bytes.
  */
 class WritePathAllocationTest {
-    private static final com.sun.management.ThreadMXBean MX =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     @TempDir
     Path tmp;
 
@@ -113,19 +110,19 @@ class WritePathAllocationTest {
         // Warm-up, then settle rounds until a round allocates nothing.
         long last = -1;
         for (int round = 0; round < 12 && last != 0; round++) {
-            long[] before = snapshot(path);
+            long[] before = ThreadAllocation.snapshot(path);
             target += round < 3 ? 3 * per : per;
             advance(writers, target);
-            last = delta(before, snapshot(path));
+            last = ThreadAllocation.delta(before, ThreadAllocation.snapshot(path));
         }
         // The measured window; repeated (at most 3 times) only if a one-off JIT event allocated
         // in it: steady state means some whole window of 400,000 writes allocates nothing.
         long allocated = -1;
         for (int window = 0; window < 3 && allocated != 0; window++) {
-            long[] before = snapshot(path);
+            long[] before = ThreadAllocation.snapshot(path);
             target += 2 * per;
             advance(writers, target);
-            allocated = delta(before, snapshot(path));
+            allocated = ThreadAllocation.delta(before, ThreadAllocation.snapshot(path));
             System.out.printf("write path window %d: %d bytes%n", window, allocated);
         }
         for (Writer w : writers) {
@@ -150,19 +147,4 @@ class WritePathAllocationTest {
         }
     }
 
-    private static long[] snapshot(List<Thread> threads) {
-        long[] out = new long[threads.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = MX.getThreadAllocatedBytes(threads.get(i).getId());
-        }
-        return out;
-    }
-
-    private static long delta(long[] a, long[] b) {
-        long s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += b[i] - a[i];
-        }
-        return s;
-    }
 }

@@ -7,9 +7,9 @@ import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.measure.ThreadAllocation;
 import io.bitmirror.raid.metadata.TestArrays;
 
-import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +25,6 @@ import org.junit.jupiter.api.io.TempDir;
  * request in steady state, with 8 writes in flight on the connection.
  */
 class SessionAllocationTest {
-    private static final com.sun.management.ThreadMXBean MX =
-            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-
     @TempDir
     Path dir;
 
@@ -72,18 +69,18 @@ class SessionAllocationTest {
             path.addAll(a.ioThreads());
             long last = -1;
             for (int round = 0; round < 30 && last != 0; round++) {
-                long[] before = snapshot(path);
+                long[] before = ThreadAllocation.snapshot(path);
                 batch.run();
-                last = delta(before, snapshot(path));
+                last = ThreadAllocation.delta(before, ThreadAllocation.snapshot(path));
             }
             // Repeated (at most 3 times) only if a one-off JIT event allocated in the window.
             long allocated = -1;
             for (int window = 0; window < 3 && allocated != 0; window++) {
-                long[] before = snapshot(path);
+                long[] before = ThreadAllocation.snapshot(path);
                 for (int i = 0; i < 10; i++) {
                     batch.run();
                 }
-                allocated = delta(before, snapshot(path));
+                allocated = ThreadAllocation.delta(before, ThreadAllocation.snapshot(path));
                 System.out.printf("nbd session window %d: %d bytes%n", window, allocated);
             }
             System.out.printf("nbd session: 40000 writes measured, %d bytes allocated over %d threads%n", allocated,
@@ -95,19 +92,4 @@ class SessionAllocationTest {
         }
     }
 
-    private static long[] snapshot(List<Thread> threads) {
-        long[] out = new long[threads.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = MX.getThreadAllocatedBytes(threads.get(i).getId());
-        }
-        return out;
-    }
-
-    private static long delta(long[] a, long[] b) {
-        long s = 0;
-        for (int i = 0; i < a.length; i++) {
-            s += b[i] - a[i];
-        }
-        return s;
-    }
 }

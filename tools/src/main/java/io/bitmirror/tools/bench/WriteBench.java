@@ -6,6 +6,7 @@ import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.io.IoSlot;
+import io.bitmirror.raid.measure.ThreadAllocation;
 
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -111,13 +112,13 @@ final class WriteBench {
         Thread.sleep((long) (warmupSeconds * 1000));
         List<Thread> path = new ArrayList<>(writers);
         path.addAll(array.ioThreads());
-        long[] allocBefore = Allocation.snapshot(path);
+        long[] allocBefore = ThreadAllocation.snapshot(path);
         long c0 = sum(counts);
         long t0 = System.nanoTime();
         Thread.sleep((long) (seconds * 1000));
         long c1 = sum(counts);
         long t1 = System.nanoTime();
-        long[] allocAfter = Allocation.snapshot(path);
+        long[] allocAfter = ThreadAllocation.snapshot(path);
         synchronized (stop) {
             stop[0] = true;
         }
@@ -127,7 +128,7 @@ final class WriteBench {
         if (failure[0] != null) {
             throw failure[0];
         }
-        return new Result(mode, c1 - c0, (t1 - t0) / 1e9, Allocation.delta(allocBefore, allocAfter));
+        return new Result(mode, c1 - c0, (t1 - t0) / 1e9, ThreadAllocation.delta(allocBefore, allocAfter));
     }
 
     private static long sum(AtomicLong[] counts) {
