@@ -965,6 +965,7 @@ public final class RaidArray implements AutoCloseable {
             if (states[slot] != MemberState.RECOVERING) {
                 return;
             }
+            resync.passEnded();
             states[slot] = MemberState.IN_SYNC;
             recomputeMasks();
             if (bitmap != null && !isDegraded()) {
@@ -1063,17 +1064,19 @@ public final class RaidArray implements AutoCloseable {
     /** A snapshot for {@code detail}. */
     public ArrayStatus status() {
         List<ArrayStatus.Member> ms = new ArrayList<>();
+        String action;
         synchronized (stateLock) {
             for (int s = 0; s < raidDisks; s++) {
                 ms.add(new ArrayStatus.Member(s, paths[s] == null ? null : paths[s].toString(), states[s],
                         writeMostly[s]));
             }
+            // Read with the member states: recoveryFinished() changes both under this lock.
+            action = resync.action();
         }
         StringBuilder st = new StringBuilder(mode == MODE_ACTIVE ? "active" : "clean");
         if (isDegraded()) {
             st.append(", degraded");
         }
-        String action = resync.action();
         if (action.equals("resync")) {
             st.append(", resyncing");
         } else if (action.equals("recovery")) {

@@ -101,6 +101,16 @@ final class Resync implements Runnable {
         return action;
     }
 
+    /**
+     * The pass is over: {@code detail} says "idle" from now. For a recovery the array calls this
+     * under its state lock together with marking the member in sync, so that no snapshot shows
+     * the member in sync while the recovery still runs.
+     */
+    void passEnded() {
+        action = "idle";
+        currentTarget = -1;
+    }
+
     long doneSectors() {
         return doneSectors;
     }
@@ -157,6 +167,7 @@ final class Resync implements Runnable {
                 if (kind == Kind.RESYNC && finished) {
                     checkpoint = SuperblockLayout.RESYNC_CLEAN;
                     LOG.info("{}: resync done", a.name());
+                    passEnded();
                     a.resyncFinished();
                 } else if (kind == Kind.RECOVERY && finished) {
                     a.recoveryFinished(slot);

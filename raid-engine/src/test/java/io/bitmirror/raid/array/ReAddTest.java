@@ -130,4 +130,41 @@ class ReAddTest {
         a.stop();
         ArrayCrashTest.assertMembersIdentical(m, MetadataReader.read(m.get(0)).superblock().size() * 512);
     }
+
+    /**
+     * No {@code detail} snapshot may show every member in sync while it still says "recovery":
+     * a user polling for "all members in sync" must find the array idle too.
+     */
+    @Test
+    void statusNeverShowsARecoveryWithEveryMemberInSync() throws Exception {
+        List<Path> m = create(2);
+        RaidArray a = RaidArray.assemble(AssembleOptions.of(m));
+        java.util.concurrent.atomic.AtomicReference<ArrayStatus> torn = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+        Thread poller = new Thread(() -> {
+            while (!done.get() && torn.get() == null) {
+                ArrayStatus st = a.status();
+                boolean allInSync = st.members().stream().allMatch(x -> x.state() == MemberState.IN_SYNC);
+                if (allInSync && st.syncAction().equals("recovery")) {
+                    torn.set(st);
+                }
+            }
+        });
+        poller.start();
+        try {
+            // Nothing is written while the member is out, so each recovery copies nothing and
+            // ends at once: the window between "member in sync" and "idle" is all there is.
+            for (int i = 0; i < 200 && torn.get() == null; i++) {
+                a.fail(m.get(1));
+                a.remove(m.get(1));
+                a.reAdd(m.get(1));
+                assertTrue(a.awaitSyncIdle(30_000));
+            }
+        } finally {
+            done.set(true);
+            poller.join();
+            a.stop();
+        }
+        assertNull(torn.get(), () -> "torn snapshot: " + torn.get());
+    }
 }
