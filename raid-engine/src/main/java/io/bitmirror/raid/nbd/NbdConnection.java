@@ -18,9 +18,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: the handshake, then a reader thread that takes requests off the socket
- * (payloads straight into slot buffers) and hands them to a few worker threads, which run them
- * on the array and send the replies, in whatever order they finish. Requests and buffers are
- * preallocated; the steady state allocates nothing.
+ * (buffered, see {@link SocketInput}) and either runs a small read or write itself, batching its
+ * replies, or hands the request to one of a few worker threads, which run it on the array and
+ * reply at once; replies go out in whatever order requests finish. {@link InlinePolicy} decides
+ * which, from how long requests take. Flushes, FUA writes, trims and requests larger than a slot
+ * always go to workers or are cut in pieces. Requests and buffers are preallocated; the steady
+ * state allocates nothing.
  *
  * <p>A malformed request (bad magic, a write longer than {@link Nbd#MAX_REQUEST}, a payload cut
  * short) ends the connection cleanly; a request outside the export gets an error reply. Nothing
@@ -29,8 +32,12 @@ import org.slf4j.LoggerFactory;
 final class NbdConnection implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(NbdConnection.class);
 
-    static final int WORKERS = 8;
+    static final int WORKERS = 16;
     static final int REQUESTS = 32;
+    /** Receive buffer: a queue depth's worth of 4 KiB writes in one read. */
+    private static final int INPUT_BYTES = 256 << 10;
+    /** The reader's reply batch: a queue depth's worth of 4 KiB read replies. */
+    private static final int BATCH_BYTES = 160 << 10;
     private static final int BLOCK = RaidArray.BLOCK_SIZE;
 
     /** One request in flight, reused. */
@@ -99,13 +106,13 @@ final class NbdConnection implements Runnable {
     private final Request[] requests = new Request[REQUESTS];
     private final AtomicLong freeRequests = new AtomicLong((1L << REQUESTS) - 1);
     private final Worker[] workers = new Worker[WORKERS];
-    private final Object outLock = new Object();
+    private final ReplyOutput out;
+    private final SocketInput in;
+    private final InlinePolicy policy;
     private final RequestHeader header = new RequestHeader();
     private final ByteBuffer readerScratch = DirectIo.allocate(BLOCK);
-    private final ByteBuffer discard = ByteBuffer.allocateDirect(64 << 10);
     private final AtomicInteger inFlight = new AtomicInteger();
     private volatile boolean workersDone;
-    private volatile boolean broken;
     private int next;
 
     NbdConnection(SocketChannel ch, NbdServer server, int id) {
@@ -113,6 +120,11 @@ final class NbdConnection implements Runnable {
         this.server = server;
         this.array = server.array();
         this.id = id;
+        this.out = new ReplyOutput(ch, id, BATCH_BYTES);
+        // Batched replies go out before the reader may block on the socket: the client may be
+        // waiting for them before it sends anything more.
+        this.in = new SocketInput(ch, INPUT_BYTES, out::flush);
+        this.policy = new InlinePolicy(server.dispatch());
         for (int i = 0; i < REQUESTS; i++) {
             requests[i] = new Request(i);
         }
@@ -155,13 +167,16 @@ final class NbdConnection implements Runnable {
     }
 
     private void transmit() throws IOException {
-        ByteBuffer h = header.buffer();
         long size = array.sizeBytes();
+        ByteBuffer ib = in.buffer();
         while (true) {
-            h.clear();
-            if (!readFully(h, true)) {
+            if (!in.need(Nbd.REQUEST_LENGTH)) {
+                if (!in.drained()) {
+                    LOG.warn("connection {}: client hung up in the middle of a request header", id);
+                }
                 return;
             }
+            header.wrap(ib, ib.position());
             if (header.magic() != Nbd.REQUEST_MAGIC) {
                 LOG.warn("connection {}: request magic 0x{}: not NBD, disconnecting", id,
                         Integer.toHexString(header.magic()));
@@ -173,10 +188,13 @@ final class NbdConnection implements Runnable {
             }
             long offset = header.offset();
             long length = header.length();
+            int flags = header.flags();
+            long cookie = header.cookie();
+            in.consume(Nbd.REQUEST_LENGTH);
             Request r = acquireRequest();
             r.type = type;
-            r.flags = header.flags();
-            r.cookie = header.cookie();
+            r.flags = flags;
+            r.cookie = cookie;
             r.offset = offset;
             r.length = length;
             r.slot = null;
@@ -191,12 +209,12 @@ final class NbdConnection implements Runnable {
                         return;
                     }
                     if (!inRange) {
-                        if (!skip(length)) {
+                        if (!in.skip(length)) {
+                            warnCutShort();
                             releaseRequest(r);
                             return;
                         }
-                        reply(r, Nbd.ENOSPC);
-                        releaseRequest(r);
+                        refuse(r, Nbd.ENOSPC);
                         continue;
                     }
                     if (length > pieceBytes()) {
@@ -209,18 +227,18 @@ final class NbdConnection implements Runnable {
                     ByteBuffer d = r.slot.data();
                     int head = (int) (offset & (BLOCK - 1));
                     d.limit(head + (int) length).position(head);
-                    if (!readFully(d, false)) {
+                    if (!in.readInto(d)) {
                         // A payload cut short: nothing of it is written.
+                        warnCutShort();
                         array.releaseSlot(r.slot);
                         releaseRequest(r);
                         return;
                     }
-                    dispatch(r);
+                    run(r);
                     break;
                 case Nbd.CMD_READ:
                     if (!inRange || length > Nbd.MAX_REQUEST) {
-                        reply(r, Nbd.EINVAL);
-                        releaseRequest(r);
+                        refuse(r, Nbd.EINVAL);
                         continue;
                     }
                     if (length > pieceBytes()) {
@@ -228,7 +246,7 @@ final class NbdConnection implements Runnable {
                         continue;
                     }
                     r.slot = array.acquireSlot();
-                    dispatch(r);
+                    run(r);
                     break;
                 case Nbd.CMD_FLUSH:
                     r.slot = array.acquireSlot();
@@ -237,8 +255,7 @@ final class NbdConnection implements Runnable {
                 case Nbd.CMD_TRIM:
                 case Nbd.CMD_WRITE_ZEROES:
                     if (!inRange) {
-                        reply(r, type == Nbd.CMD_TRIM ? Nbd.EINVAL : Nbd.ENOSPC);
-                        releaseRequest(r);
+                        refuse(r, type == Nbd.CMD_TRIM ? Nbd.EINVAL : Nbd.ENOSPC);
                         continue;
                     }
                     r.slot = array.acquireSlot();
@@ -247,8 +264,7 @@ final class NbdConnection implements Runnable {
                 default:
                     // Unknown commands carry no payload we could skip reliably only for writes;
                     // anything else gets EINVAL, as the protocol asks.
-                    reply(r, Nbd.EINVAL);
-                    releaseRequest(r);
+                    refuse(r, Nbd.EINVAL);
             }
         }
     }
@@ -256,6 +272,51 @@ final class NbdConnection implements Runnable {
     /** Request payloads up to this size go to a worker in one slot; larger ones are cut in pieces. */
     private int pieceBytes() {
         return array.maxIoBytes() - 2 * BLOCK;
+    }
+
+    /** An error reply from the reader for a request it did not run. */
+    private void refuse(Request r, int error) {
+        out.queue(error, r.cookie, null);
+        releaseRequest(r);
+    }
+
+    private void warnCutShort() {
+        LOG.warn("connection {}: client hung up in the middle of a write payload", id);
+    }
+
+    /**
+     * Runs a request that fits one slot: on this (the reader) thread when it is a plain read or
+     * write and the policy says requests are fast, on a worker otherwise. Flushes and FUA wait
+     * for a device flush, which is never fast.
+     */
+    private void run(Request r) {
+        boolean eligible = (r.type == Nbd.CMD_READ || r.type == Nbd.CMD_WRITE) && (r.flags & Nbd.CMD_FLAG_FUA) == 0;
+        long t0 = System.nanoTime();
+        if (!eligible || !policy.inline(t0)) {
+            dispatch(r);
+            return;
+        }
+        try {
+            int error = perform(r, r.slot, r.offset, r.length, readerScratch, false);
+            if (r.type == Nbd.CMD_READ && error == 0) {
+                out.queue(0, r.cookie, readData(r));
+            } else {
+                out.queue(error, r.cookie, null);
+            }
+        } finally {
+            array.releaseSlot(r.slot);
+            releaseRequest(r);
+        }
+        long t1 = System.nanoTime();
+        policy.ran(t1 - t0, t1);
+    }
+
+    /** A read's bytes in its slot, positioned for the reply. */
+    private static ByteBuffer readData(Request r) {
+        int head = (int) (r.offset & (BLOCK - 1));
+        ByteBuffer d = r.slot.data();
+        d.limit(head + (int) r.length).position(head);
+        return d;
     }
 
     private void dispatch(Request r) {
@@ -270,12 +331,9 @@ final class NbdConnection implements Runnable {
         try {
             int error = perform(r, r.slot, r.offset, r.length, scratch, true);
             if (r.type == Nbd.CMD_READ && error == 0) {
-                int head = (int) (r.offset & (BLOCK - 1));
-                ByteBuffer d = r.slot.data();
-                d.limit(head + (int) r.length).position(head);
-                reply(r, 0, d);
+                replyNow(r, 0, readData(r));
             } else {
-                reply(r, error);
+                replyNow(r, error, null);
             }
         } finally {
             if (r.slot != null) {
@@ -418,7 +476,8 @@ final class NbdConnection implements Runnable {
                 int head = (int) (at & (BLOCK - 1));
                 ByteBuffer d = s.data();
                 d.limit(head + (int) (pieceEnd - at)).position(head);
-                if (!readFully(d, false)) {
+                if (!in.readInto(d)) {
+                    warnCutShort();
                     return false;
                 }
                 if (error == 0) {
@@ -437,7 +496,7 @@ final class NbdConnection implements Runnable {
         } finally {
             array.releaseSlot(s);
         }
-        reply(r, error);
+        out.queue(error, r.cookie, null);
         releaseRequest(r);
         return true;
     }
@@ -446,10 +505,10 @@ final class NbdConnection implements Runnable {
     private void largeRead(Request r) throws IOException {
         IoSlot s = array.acquireSlot();
         try {
-            synchronized (outLock) {
+            synchronized (out.beginStream()) {
                 fillHeader(r, 0);
                 r.replyHeader.flip();
-                writeAll(r.replyHeader);
+                out.writeHeld(r.replyHeader);
                 long at = r.offset;
                 long end = r.offset + r.length;
                 while (at < end) {
@@ -462,7 +521,7 @@ final class NbdConnection implements Runnable {
                     int head = (int) (at & (BLOCK - 1));
                     ByteBuffer d = s.data();
                     d.limit(head + (int) (pieceEnd - at)).position(head);
-                    writeAll(d);
+                    out.writeHeld(d);
                     at = pieceEnd;
                 }
             }
@@ -478,76 +537,13 @@ final class NbdConnection implements Runnable {
         h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(r.cookie);
     }
 
-    private void reply(Request r, int error) {
-        reply(r, error, null);
-    }
-
-    /** Sends a simple reply (header, then data for a successful read) under the output lock. */
-    private void reply(Request r, int error, ByteBuffer data) {
+    /** Sends a simple reply (header, then data for a successful read) at once; worker threads. */
+    private void replyNow(Request r, int error, ByteBuffer data) {
         fillHeader(r, error);
         r.replyHeader.flip();
-        try {
-            synchronized (outLock) {
-                if (broken) {
-                    return;
-                }
-                if (data == null) {
-                    writeAll(r.replyHeader);
-                } else {
-                    r.gather[1] = data;
-                    long want = r.replyHeader.remaining() + (long) data.remaining();
-                    long done = 0;
-                    while (done < want) {
-                        done += ch.write(r.gather);
-                    }
-                    r.gather[1] = null;
-                }
-            }
-        } catch (IOException e) {
-            broken = true;
-            LOG.debug("connection {}: reply failed: {}", id, e.getMessage());
-        }
-    }
-
-    private void writeAll(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
-        }
-    }
-
-    /**
-     * Reads until {@code b} is full.
-     *
-     * @param eofOk end of stream before the first byte is a normal hang-up
-     * @return false at end of stream
-     */
-    private boolean readFully(ByteBuffer b, boolean eofOk) throws IOException {
-        boolean first = true;
-        while (b.hasRemaining()) {
-            int n = ch.read(b);
-            if (n < 0) {
-                if (!(eofOk && first)) {
-                    LOG.warn("connection {}: client hung up in the middle of a {}", id,
-                            eofOk ? "request header" : "write payload");
-                }
-                return false;
-            }
-            first = false;
-        }
-        return true;
-    }
-
-    private boolean skip(long bytes) throws IOException {
-        long left = bytes;
-        while (left > 0) {
-            discard.clear().limit((int) Math.min(discard.capacity(), left));
-            int n = discard.limit();
-            if (!readFully(discard, false)) {
-                return false;
-            }
-            left -= n;
-        }
-        return true;
+        r.gather[1] = data;
+        out.send(r.gather, data == null ? 1 : 2);
+        r.gather[1] = null;
     }
 
     private Request acquireRequest() {
@@ -574,6 +570,8 @@ final class NbdConnection implements Runnable {
 
     /** Stops reading, lets requests in flight finish and reply, then closes. */
     private void drainAndClose() {
+        // The reader's batched replies first: a client that sent DISC still reads them.
+        out.flush();
         long end = System.nanoTime() + 30_000_000_000L;
         while (inFlight.get() != 0 && System.nanoTime() < end) {
             LockSupport.parkNanos(1_000_000L);

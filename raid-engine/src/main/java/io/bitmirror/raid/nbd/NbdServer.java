@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves one array over NBD on a Unix socket (mode 0600, the default) or on TCP (loopback
  * unless remote clients were explicitly allowed). One thread accepts; each connection has a
- * reader and a few workers. {@link #stop()} stops accepting, lets every connection finish the
+ * reader, which runs fast requests itself, and a few workers for the rest. {@link #stop()} stops accepting, lets every connection finish the
  * requests it has, and closes them.
  */
 public final class NbdServer implements AutoCloseable {
@@ -37,11 +37,14 @@ public final class NbdServer implements AutoCloseable {
     private final Thread acceptor;
     private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
     private final Object[] stripes = new Object[STRIPES];
+    private final Dispatch dispatch;
     private volatile boolean running = true;
     private int ids;
 
-    private NbdServer(RaidArray array, String exportName, ServerSocketChannel server, Path socketPath, String uri) {
+    private NbdServer(RaidArray array, String exportName, ServerSocketChannel server, Path socketPath, String uri,
+            Dispatch dispatch) {
         this.array = array;
+        this.dispatch = dispatch;
         this.exportName = exportName;
         this.server = server;
         this.socketPath = socketPath;
@@ -61,10 +64,18 @@ public final class NbdServer implements AutoCloseable {
      */
     public static NbdServer start(RaidArray array, String exportName, String uri, boolean allowRemote)
             throws IOException {
+        return start(array, exportName, uri, allowRemote, Dispatch.AUTO);
+    }
+
+    /**
+     * As {@link #start(RaidArray, String, String, boolean)}, choosing who runs reads and writes.
+     */
+    public static NbdServer start(RaidArray array, String exportName, String uri, boolean allowRemote,
+            Dispatch dispatch) throws IOException {
         NbdUri u = NbdUri.parse(uri);
         NbdServer s;
         if (u.socket() != null) {
-            s = new NbdServer(array, exportName, UnixSockets.bindPrivate(u.socket(), "export socket"), u.socket(), uri);
+            s = new NbdServer(array, exportName, UnixSockets.bindPrivate(u.socket(), "export socket"), u.socket(), uri, dispatch);
         } else {
             InetAddress addr = InetAddress.getByName(u.host());
             if (!addr.isLoopbackAddress() && !allowRemote) {
@@ -74,7 +85,7 @@ public final class NbdServer implements AutoCloseable {
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.INET);
             ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
             ch.bind(new InetSocketAddress(addr, u.port()));
-            s = new NbdServer(array, exportName, ch, null, uri);
+            s = new NbdServer(array, exportName, ch, null, uri, dispatch);
         }
         s.acceptor.start();
         LOG.info("exporting {} ({} bytes) at {}", exportName, array.sizeBytes(), uri);
@@ -109,6 +120,10 @@ public final class NbdServer implements AutoCloseable {
 
     RaidArray array() {
         return array;
+    }
+
+    Dispatch dispatch() {
+        return dispatch;
     }
 
     String exportName() {

@@ -3,7 +3,10 @@ package io.bitmirror.raid.nbd;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** Flyweight over a 28-byte NBD request header (big-endian). */
+/**
+ * Flyweight over a 28-byte NBD request header (big-endian), wherever it lies in a buffer: the
+ * connection wraps it over its receive buffer, so a header is parsed without a copy.
+ */
 final class RequestHeader {
     /** u32 magic. */
     static final int MAGIC = 0;
@@ -18,34 +21,41 @@ final class RequestHeader {
     /** u32 length. */
     static final int LENGTH = 24;
 
-    private final ByteBuffer b = ByteBuffer.allocateDirect(Nbd.REQUEST_LENGTH).order(ByteOrder.BIG_ENDIAN);
+    private ByteBuffer b;
+    private int at;
 
-    ByteBuffer buffer() {
-        return b;
+    /** Points this flyweight at the header starting at {@code offset} of {@code buffer}. */
+    RequestHeader wrap(ByteBuffer buffer, int offset) {
+        if (buffer.order() != ByteOrder.BIG_ENDIAN) {
+            throw new IllegalArgumentException("NBD headers are big-endian");
+        }
+        this.b = buffer;
+        this.at = offset;
+        return this;
     }
 
     int magic() {
-        return b.getInt(MAGIC);
+        return b.getInt(at + MAGIC);
     }
 
     int flags() {
-        return b.getShort(FLAGS) & 0xffff;
+        return b.getShort(at + FLAGS) & 0xffff;
     }
 
     int type() {
-        return b.getShort(TYPE) & 0xffff;
+        return b.getShort(at + TYPE) & 0xffff;
     }
 
     long cookie() {
-        return b.getLong(COOKIE);
+        return b.getLong(at + COOKIE);
     }
 
     long offset() {
-        return b.getLong(OFFSET);
+        return b.getLong(at + OFFSET);
     }
 
     /** Unsigned 32-bit length as a long. */
     long length() {
-        return Integer.toUnsignedLong(b.getInt(LENGTH));
+        return Integer.toUnsignedLong(b.getInt(at + LENGTH));
     }
 }

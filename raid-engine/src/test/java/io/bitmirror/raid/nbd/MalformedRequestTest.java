@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Misbehaving clients: each gets an error reply or a clean disconnect; the server keeps serving
  * a well-behaved connection opened before, and its data is intact; nothing is written outside
- * the export.
+ * the export. Run with the reader running requests itself; {@link MalformedRequestWorkersTest}
+ * runs the same cases with every request on a worker.
  */
 class MalformedRequestTest {
     @TempDir
@@ -34,6 +35,11 @@ class MalformedRequestTest {
     private RawNbdClient good;
     private final byte[] known = new byte[8192];
 
+    /** Who runs reads and writes in this run. */
+    Dispatch dispatch() {
+        return Dispatch.READER;
+    }
+
     @BeforeEach
     void start() throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 8L << 20);
@@ -41,7 +47,7 @@ class MalformedRequestTest {
                 Instant.now())).write();
         array = RaidArray.assemble(AssembleOptions.of(m));
         sock = dir.resolve("a.sock");
-        server = NbdServer.start(array, "nbdtest", NbdUri.unix(sock), false);
+        server = NbdServer.start(array, "nbdtest", NbdUri.unix(sock), false, dispatch());
         good = new RawNbdClient(sock).handshake();
         new SplittableRandom(1).nextBytes(known);
         assertEquals(0, good.write(4096, known, 1));

@@ -17,7 +17,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,14 +29,15 @@ class SessionAllocationTest {
     @TempDir
     Path dir;
 
-    @Test
-    void pipelinedWritesAllocateNothingOnTheServer() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Dispatch.class)
+    void pipelinedWritesAllocateNothingOnTheServer(Dispatch dispatch) throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 32L << 20);
         ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "sess", "h", 0, true, false, m,
                 Instant.now())).write();
         RaidArray a = RaidArray.assemble(AssembleOptions.of(m));
         Path sock = dir.resolve("s.sock");
-        NbdServer server = NbdServer.start(a, "sess", NbdUri.unix(sock), false);
+        NbdServer server = NbdServer.start(a, "sess", NbdUri.unix(sock), false, dispatch);
         try (RawNbdClient c = new RawNbdClient(sock).handshake()) {
             long blocks = c.size / 4096;
             ByteBuffer req = ByteBuffer.allocateDirect(28 + 4096);
@@ -83,8 +85,8 @@ class SessionAllocationTest {
                 allocated = ThreadAllocation.delta(before, ThreadAllocation.snapshot(path));
                 System.out.printf("nbd session window %d: %d bytes%n", window, allocated);
             }
-            System.out.printf("nbd session: 40000 writes measured, %d bytes allocated over %d threads%n", allocated,
-                    path.size());
+            System.out.printf("nbd session (%s): 40000 writes measured, %d bytes allocated over %d threads%n", dispatch,
+                    allocated, path.size());
             assertEquals(0, allocated, "NBD reader, workers and array threads must not allocate per request (W5)");
         } finally {
             server.stop();

@@ -2,6 +2,7 @@ package io.bitmirror.tools.run;
 
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.nbd.Dispatch;
 import io.bitmirror.raid.nbd.NbdServer;
 import io.bitmirror.tools.control.ControlServer;
 
@@ -23,8 +24,8 @@ final class ArrayRunner {
     private ArrayRunner() {
     }
 
-    static int run(AssembleOptions opts, String exportUri, boolean allowRemote, Path control, PrintWriter out,
-            Runnable afterStart) throws IOException, InterruptedException {
+    static int run(AssembleOptions opts, String exportUri, boolean allowRemote, Dispatch dispatch, Path control,
+            PrintWriter out, Runnable afterStart) throws IOException, InterruptedException {
         Signals signals = new Signals();
         RaidArray array = RaidArray.assemble(opts);
         NbdServer nbd = null;
@@ -32,7 +33,8 @@ final class ArrayRunner {
         try {
             String name = array.status().name();
             int colon = name.indexOf(':');
-            nbd = NbdServer.start(array, colon >= 0 ? name.substring(colon + 1) : name, exportUri, allowRemote);
+            nbd = NbdServer.start(array, colon >= 0 ? name.substring(colon + 1) : name, exportUri, allowRemote,
+                    dispatch);
             if (control != null) {
                 ctl = ControlServer.start(array, exportUri, control);
             }

@@ -4,6 +4,7 @@ import io.bitmirror.bitmap.format.MdFormatException;
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.metadata.MetadataReader;
+import io.bitmirror.raid.nbd.Dispatch;
 import io.bitmirror.raid.nbd.NbdUri;
 import io.bitmirror.tools.UsageException;
 
@@ -67,6 +68,12 @@ public final class AssembleCommand implements Callable<Integer> {
             + "slow devices); by default the writing thread writes each member in turn.")
     boolean memberThreads;
 
+    @Option(names = "--nbd-dispatch", defaultValue = "auto", paramLabel = "auto|reader|workers",
+            converter = DispatchConverter.class,
+            description = "Who runs NBD reads and writes: the connection's reader while they complete faster than "
+                    + "a thread hand-off (auto, the default), always the reader, or always worker threads.")
+    Dispatch dispatch;
+
     @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "The members.")
     List<Path> devices;
 
@@ -102,11 +109,25 @@ public final class AssembleCommand implements Callable<Integer> {
             opts = opts.withExternalBitmap(ext);
         }
         PrintWriter out = spec.commandLine().getOut();
-        return ArrayRunner.run(opts, uri, allowRemote, ctl, out, () -> {
+        return ArrayRunner.run(opts, uri, allowRemote, dispatch, ctl, out, () -> {
             if (ext.used() != null) {
                 out.println("bitmirror: external bitmap " + ext.used());
             }
         });
+    }
+
+    /** auto, reader or workers, as users type them. */
+    static final class DispatchConverter implements picocli.CommandLine.ITypeConverter<Dispatch> {
+        @Override
+        public Dispatch convert(String value) {
+            for (Dispatch d : Dispatch.values()) {
+                if (d.name().equalsIgnoreCase(value)) {
+                    return d;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException(
+                    "--nbd-dispatch " + value + ": expected auto, reader or workers");
+        }
     }
 
     /** /run/bitmirror when it can be used (root), else the current directory. */

@@ -4,6 +4,7 @@ import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.nbd.Dispatch;
 import io.bitmirror.raid.nbd.NbdUri;
 import io.bitmirror.tools.cli.HostName;
 import io.bitmirror.tools.control.ControlClient;
@@ -63,7 +64,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         Path sock = dir.resolve("array.sock").toAbsolutePath();
         Path control = dir.resolve("control.sock").toAbsolutePath();
         String uri = NbdUri.unix(sock);
-        return ArrayRunner.run(AssembleOptions.of(members).withRun(true), uri, false, control, out, () -> {
+        return ArrayRunner.run(AssembleOptions.of(members).withRun(true), uri, false, Dispatch.AUTO, control, out, () -> {
             out.println();
             out.println("Connect with any NBD client:");
             out.println("  nbdinfo '" + uri + "'");
