@@ -3,13 +3,20 @@
 # nbd engine, against
 #   - bitmirror, two members, internal bitmap
 #   - bitmirror, two members, --bitmap=none
+#   - bitmirror, internal bitmap, --nbd-dispatch=workers (every request handed to a worker)
 #   - qemu-nbd serving a two-child quorum of the same kind of files (a user-space mirror, no bitmap)
 #   - nbdkit's file plugin serving one file (no mirror)
+#   - the storage alone: fio libaio O_DIRECT over two files, halved (a two-copy mirror's ceiling)
 # with the member files on tmpfs, then on ext4. Prints IOPS and bandwidth, and the ratios.
 #
 # Usage: tools/bench/nbd-bench.sh [RUNTIME_SECONDS] [FS...]     (default: 20 tmpfs ext4)
 # Needs: fio, qemu-nbd (qemu-utils), nbdkit, a JDK. The ext4 directory is /var/tmp (ext4 here);
 # set BENCH_EXT4_DIR to use another ext4 directory.
+#
+# Member files on ext4 are written in full before each server starts, as a disk would be: ext4
+# serializes synchronous O_DIRECT writes into holes (or unwritten extents) on the inode lock for
+# the whole I/O, while qemu's AIO holds it only to submit, so sparse files measure that quirk
+# rather than the servers. Set BENCH_SPARSE=1 to measure sparse files anyway.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 runtime="${1:-20}"
@@ -21,6 +28,18 @@ for t in fio qemu-nbd nbdkit; do
   command -v "$t" >/dev/null || { echo "nbd-bench: $t is not installed" >&2; exit 1; }
 done
 "$here/bitmirror" --version >/dev/null
+
+# Member files: sparse on tmpfs (no such lock there), written in full on ext4.
+make_files() { # fs file...
+  local fs=$1; shift
+  for f in "$@"; do
+    if [[ $fs == tmpfs || ${BENCH_SPARSE:-0} == 1 ]]; then
+      truncate -s "$size" "$f"
+    else
+      dd if=/dev/zero of="$f" bs=1M count=$((size >> 20)) oflag=direct status=none
+    fi
+  done
+}
 
 pids=()
 cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -54,30 +73,51 @@ for fs in "${filesystems[@]}"; do
     *) echo "unknown fs $fs" >&2; exit 2 ;;
   esac
   echo "== members on $fs ($base), fio runtime ${runtime}s; 4 KiB randwrite QD32 | 1 MiB seq write QD4"
-  for mode in internal none; do
+  # internal/none: defaults (--nbd-dispatch=auto); workers: internal bitmap with every request
+  # handed to a worker thread, for comparison with the reader running fast requests itself.
+  for mode in internal none workers; do
+    bm=$mode; extra=()
+    [[ $mode == workers ]] && { bm=internal; extra=(--nbd-dispatch=workers); }
     d="$base/bm-$mode"; mkdir -p "$d"
-    truncate -s "$size" "$d/a" "$d/b"
-    "$here/bitmirror" create --level=1 --raid-devices=2 --assume-clean --bitmap="$mode" "$d/a" "$d/b" >/dev/null
-    "$here/bitmirror" assemble --export="nbd+unix:///?socket=$d/s" --control="$d/c" "$d/a" "$d/b" >"$d/log" 2>&1 &
+    make_files "$fs" "$d/a" "$d/b"
+    "$here/bitmirror" create --level=1 --raid-devices=2 --assume-clean --bitmap="$bm" "$d/a" "$d/b" >/dev/null
+    "$here/bitmirror" assemble --export="nbd+unix:///?socket=$d/s" --control="$d/c" "${extra[@]}" "$d/a" "$d/b" \
+      >"$d/log" 2>&1 &
     pid=$!; pids+=("$pid"); wait_sock "$d/s"
-    measure "bitmirror bitmap=$mode" "nbd+unix:///?socket=$d/s" "bm_$mode"
+    if [[ $mode == workers ]]; then label="bitmirror dispatch=workers"; else label="bitmirror bitmap=$mode"; fi
+    measure "$label" "nbd+unix:///?socket=$d/s" "bm_$mode"
     kill -TERM "$pid"; wait "$pid" || true
     rm -f "$d/a" "$d/b"
   done
-  d="$base/quorum"; mkdir -p "$d"; truncate -s "$size" "$d/a" "$d/b"
+  d="$base/quorum"; mkdir -p "$d"; make_files "$fs" "$d/a" "$d/b"
   qemu-nbd --socket="$d/s" --persistent --shared=8 --cache=none --aio=native --image-opts \
     "driver=quorum,vote-threshold=1,read-pattern=fifo,children.0.driver=raw,children.0.file.driver=file,children.0.file.filename=$d/a,children.1.driver=raw,children.1.file.driver=file,children.1.file.filename=$d/b" \
     >"$d/log" 2>&1 &
   pid=$!; pids+=("$pid"); wait_sock "$d/s"
   measure "qemu-nbd quorum (2 files)" "nbd+unix:///?socket=$d/s" quorum
   kill "$pid"; wait "$pid" 2>/dev/null || true; rm -f "$d/a" "$d/b"
-  d="$base/nbdkit"; mkdir -p "$d"; truncate -s "$size" "$d/a"
+  d="$base/nbdkit"; mkdir -p "$d"; make_files "$fs" "$d/a"
   nbdkit -f -U "$d/s" file file="$d/a" cache=none >"$d/log" 2>&1 &
   pid=$!; pids+=("$pid"); wait_sock "$d/s"
   measure "nbdkit file (1 file)" "nbd+unix:///?socket=$d/s" nbdkit
   kill "$pid"; wait "$pid" 2>/dev/null || true; rm -f "$d/a"
+  # The storage alone, no NBD: fio's libaio with O_DIRECT spreading the same writes over two
+  # files. Half its rate is the most any two-copy mirror can reach on these files.
+  d="$base/raw"; mkdir -p "$d"; make_files "$fs" "$d/a" "$d/b"
+  raw() { # rw bs iodepth -> "IOPS MiB/s", halved
+    local out iops bw
+    out=$(fio --name=raw --ioengine=libaio --direct=1 --filename="$d/a:$d/b" --rw="$1" --bs="$2" --iodepth="$3" \
+          --size=$((size / 2)) --time_based --runtime="$runtime" --ramp_time=3 --output-format=json 2>/dev/null)
+    iops=$(printf '%s' "$out" | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"iops":[0-9.]*' | head -1 | cut -d: -f2)
+    bw=$(printf '%s' "$out" | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"bw":[0-9]*' | head -1 | cut -d: -f2)
+    printf '%.0f %.1f' "$(echo "$iops / 2" | bc -l)" "$(echo "$bw / 2048" | bc -l)"
+  }
+  r=$(raw randwrite 4k 32); q=$(raw write 1M 4)
+  printf '%-28s %10s IOPS  %8s MiB/s   |  %8s IOPS %8s MiB/s\n' "storage alone, 2 copies" ${r} ${q}
+  rm -f "$d/a" "$d/b"
   rm -rf "$base"
   ratio() { echo "scale=2; $1 / $2" | bc -l; }
   echo "ratios ($fs): 4K randwrite: bitmap on/off $(ratio "$res_bm_internal_rand" "$res_bm_none_rand"), vs qemu quorum $(ratio "$res_bm_internal_rand" "$res_quorum_rand"), vs nbdkit file $(ratio "$res_bm_internal_rand" "$res_nbdkit_rand")"
+  echo "ratios ($fs): 4K randwrite: dispatch auto/workers $(ratio "$res_bm_internal_rand" "$res_bm_workers_rand"); 1M seq write: $(ratio "$res_bm_internal_seq" "$res_bm_workers_seq")"
   echo "ratios ($fs): 1M seq write: bitmap on/off $(ratio "$res_bm_internal_seq" "$res_bm_none_seq"), vs qemu quorum $(ratio "$res_bm_internal_seq" "$res_quorum_seq"), vs nbdkit file $(ratio "$res_bm_internal_seq" "$res_nbdkit_seq")"
 done
