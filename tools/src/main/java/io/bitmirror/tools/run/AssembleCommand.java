@@ -125,8 +125,7 @@ public final class AssembleCommand implements Callable<Integer> {
                     return d;
                 }
             }
-            throw new picocli.CommandLine.TypeConversionException(
-                    "--nbd-dispatch " + value + ": expected auto, reader or workers");
+            throw new picocli.CommandLine.TypeConversionException("'" + value + "' is not auto, reader or workers");
         }
     }
 

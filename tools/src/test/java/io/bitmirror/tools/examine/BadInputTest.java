@@ -190,6 +190,9 @@ class BadInputTest {
         assertTrue(r.err().startsWith("bitmirror: Missing required"), r.err());
         assertEquals(2, Cli.run("create", "-l1", "-n2", "--size=12Q", "a", "b").rc());
         assertEquals(2, Cli.run("frobnicate").rc());
+        Cli.Result d = Cli.run("assemble", "--nbd-dispatch=fast", "a", "b");
+        assertEquals(2, d.rc());
+        assertTrue(d.err().contains("'fast' is not auto, reader or workers"), d.err());
         assertEquals(0, Cli.run("--help").rc());
         assertTrue(Cli.run("--version").out().startsWith("bitmirror "));
     }
