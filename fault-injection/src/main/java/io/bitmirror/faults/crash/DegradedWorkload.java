@@ -30,6 +30,7 @@ public final class DegradedWorkload implements Workload {
         SplittableRandom r = ctx.random();
         phase(ctx, r, opsPerPhase);
         ctx.flush();
+        coldWrites(ctx);
         ctx.fail(1);
         // The degraded phase is the longest: it is where W4 can break.
         phase(ctx, r, opsPerPhase * 2);
@@ -39,6 +40,21 @@ public final class DegradedWorkload implements Workload {
         phase(ctx, r, opsPerPhase / 2);
         ctx.awaitSyncIdle(30_000);
         phase(ctx, r, opsPerPhase / 2);
+    }
+
+    /**
+     * One write in the middle of each gap between the hot regions, just before the failure. Their
+     * chunks are dirty when the member fails (no flush since, so not even a mutant may clear them
+     * before), and the degraded phase never writes them again (which would mark them NEEDED and
+     * keep them set anyway): from the first flush while degraded on, only W4 keeps their bits
+     * set. Without them, whether a chunk is in that state depends on thread timing.
+     */
+    private static void coldWrites(WorkloadContext ctx) throws Exception {
+        int quarter = ctx.blocks() / 4;
+        for (int region = 0; region < 4; region++) {
+            int first = region * quarter + (RandomWritesWorkload.HOT_BLOCKS + quarter) / 2;
+            ctx.write(first, 1, false);
+        }
     }
 
     private static void phase(WorkloadContext ctx, SplittableRandom r, int ops) throws Exception {

@@ -38,9 +38,12 @@ public final class RandomWritesWorkload implements Workload {
         }
     }
 
+    /** Blocks at the start of each quarter of the array that take the writes. */
+    static final int HOT_BLOCKS = 48;
+
     /** A block in one of four regions of 48 blocks (3 chunks of 64 KiB): writes collide and chunks recur. */
     static int hotBlock(WorkloadContext ctx, SplittableRandom r) {
         int region = r.nextInt(4);
-        return Math.min(ctx.blocks() - 1, region * (ctx.blocks() / 4) + r.nextInt(48));
+        return Math.min(ctx.blocks() - 1, region * (ctx.blocks() / 4) + r.nextInt(HOT_BLOCKS));
     }
 }

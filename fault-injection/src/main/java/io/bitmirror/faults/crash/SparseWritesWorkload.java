@@ -7,8 +7,18 @@ import java.util.SplittableRandom;
  * bitmap daemon passes but shorter than the housekeeping flush and safe mode. Nothing else
  * flushes the members in between, so the daemon's lazy clearing must wait for a member flush
  * (W2); a clear that does not wait reaches the disk while the chunk's data is still volatile.
+ *
+ * <p>The pause must really end after the clear: the next write dirties a new chunk, and the
+ * flush of that bitmap epoch would make the previous write durable before a hasty clear is
+ * written, leaving the bug no window. Two daemon passes decide a clear at most two periods after
+ * the write returned; the third period is slack for a daemon thread that runs late.
  */
 public final class SparseWritesWorkload implements Workload {
+    /** Shortest pause after a write: two daemon passes and one period of slack. */
+    static final long MIN_PAUSE_MILLIS = 3 * Recorder.DAEMON_SLEEP_MILLIS;
+    /** Longest pause: below safe mode, which would flush the members on its own. */
+    static final long MAX_PAUSE_MILLIS = Recorder.SAFE_MODE_MILLIS - 2 * Recorder.DAEMON_SLEEP_MILLIS;
+
     private final int ops;
 
     public SparseWritesWorkload(int ops) {
@@ -30,7 +40,7 @@ public final class SparseWritesWorkload implements Workload {
             } else {
                 int first = r.nextInt(ctx.blocks());
                 ctx.write(first, 1 + r.nextInt(Math.min(2, ctx.blocks() - first)), kind < 14);
-                ctx.pause(12 + r.nextInt(16));
+                ctx.pause(MIN_PAUSE_MILLIS + r.nextLong(MAX_PAUSE_MILLIS - MIN_PAUSE_MILLIS + 1));
             }
         }
     }

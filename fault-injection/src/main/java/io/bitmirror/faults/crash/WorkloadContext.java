@@ -1,5 +1,6 @@
 package io.bitmirror.faults.crash;
 
+import io.bitmirror.faults.faulty.Sleep;
 import io.bitmirror.faults.record.WriteLog;
 import io.bitmirror.raid.array.RaidArray;
 
@@ -8,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * What a workload may do: array operations that are recorded in the {@link History} with the
@@ -81,7 +81,7 @@ public final class WorkloadContext {
 
     /** Idle time: the bitmap daemon and safe mode act. */
     public void pause(long millis) {
-        LockSupport.parkNanos(millis * 1_000_000L);
+        Sleep.atLeastMillis(millis);
     }
 
     /** Fails member {@code m} (as manage --fail); the other one is the survivor (2 members). */

@@ -57,7 +57,7 @@ public final class FaultyBitmapStore implements BitmapStore {
                 store.writePage(page, torn(page, src, length, d.tearSeed()), length, pending);
                 return;
             default:
-                java.util.concurrent.locks.LockSupport.parkNanos(d.delayMillis() * 1_000_000L);
+                Sleep.atLeastMillis(d.delayMillis());
                 store.writePage(page, src, length, pending);
         }
     }

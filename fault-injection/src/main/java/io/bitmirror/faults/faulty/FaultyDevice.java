@@ -7,7 +7,6 @@ import io.bitmirror.raid.member.MemberDevice;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A member that misbehaves as its {@link FaultPlan} says: errors, dropped writes, torn writes
@@ -144,7 +143,7 @@ public final class FaultyDevice extends ForwardingMemberDevice {
     }
 
     private static void delay(FaultPlan.Decision d) {
-        LockSupport.parkNanos(d.delayMillis() * 1_000_000L);
+        Sleep.atLeastMillis(d.delayMillis());
     }
 
 }
