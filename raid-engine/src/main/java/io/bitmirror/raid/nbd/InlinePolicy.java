@@ -8,24 +8,32 @@ package io.bitmirror.raid.nbd;
  * waits on a device (O_DIRECT on a disk) is better overlapped with others on workers.
  *
  * <p>So the reader measures what it runs, in windows of {@link #WINDOW} requests: when most of
- * a window was slower than {@link #SLOW_NANOS}, requests go to workers, and every
- * {@link #PROBE_NANOS} one window is run on the reader again to see whether that still holds.
- * A majority, not a mean, so that the odd request delayed by preemption does not switch modes.
- * Used by the reader thread only.
+ * a window was slower than {@link #SLOW_NANOS}, requests go to workers. Later the reader runs a
+ * short probe of {@link #PROBE_WINDOW} requests itself to see whether that still holds: first
+ * after {@link #PROBE_NANOS}, then, while probes keep finding slow requests, after twice as long
+ * each time up to {@link #MAX_PROBE_NANOS}, because a probe runs requests one at a time that
+ * the workers would have overlapped. A majority, not a mean, so that the odd request delayed by
+ * preemption does not switch modes. Used by the reader thread only.
  */
 final class InlinePolicy {
     /** A request slower than this is worth a hand-off. */
     static final long SLOW_NANOS = 30_000;
-    /** Requests per decision. */
+    /** Requests per decision while the reader runs them. */
     static final int WINDOW = 32;
-    /** How long requests stay with the workers before the reader tries again. */
+    /** Requests per decision in a probe. */
+    static final int PROBE_WINDOW = 8;
+    /** First wait before the reader probes again. */
     static final long PROBE_NANOS = 1_000_000_000L;
+    /** Longest wait between probes. */
+    static final long MAX_PROBE_NANOS = 16 * PROBE_NANOS;
 
     private final Dispatch dispatch;
     private boolean inline;
+    private boolean probing;
     private int seen;
     private int slow;
     private long probeAt;
+    private long probeEvery = PROBE_NANOS;
     private long switches;
 
     InlinePolicy(Dispatch dispatch) {
@@ -37,6 +45,7 @@ final class InlinePolicy {
     boolean inline(long now) {
         if (!inline && dispatch == Dispatch.AUTO && now - probeAt >= 0) {
             inline = true;
+            probing = true;
             seen = 0;
             slow = 0;
         }
@@ -52,15 +61,25 @@ final class InlinePolicy {
         if (nanos > SLOW_NANOS) {
             slow++;
         }
-        if (seen == WINDOW) {
-            if (2 * slow > WINDOW) {
-                inline = false;
-                probeAt = now + PROBE_NANOS;
-                switches++;
-            }
-            seen = 0;
-            slow = 0;
+        int window = probing ? PROBE_WINDOW : WINDOW;
+        if (seen < window) {
+            return;
         }
+        if (2 * slow > window) {
+            if (probing) {
+                probeEvery = Math.min(MAX_PROBE_NANOS, 2 * probeEvery);
+            } else {
+                probeEvery = PROBE_NANOS;
+            }
+            inline = false;
+            probeAt = now + probeEvery;
+            switches++;
+        } else if (probing) {
+            probeEvery = PROBE_NANOS;
+        }
+        probing = false;
+        seen = 0;
+        slow = 0;
     }
 
     /** Times the reader gave requests over to the workers. */
