@@ -10,6 +10,9 @@
 # with the member files on tmpfs, then on ext4. Prints IOPS and bandwidth, and the ratios.
 #
 # Usage: tools/bench/nbd-bench.sh [RUNTIME_SECONDS] [FS...]     (default: 20 tmpfs ext4)
+# BENCH_ROUNDS=N (default 1) runs every server N times in turn, A B C ... A B C, and prints each
+# run and then the medians, from which the ratios are computed: single 1 MiB runs on a small
+# shared VM spread by 15% or more.
 # Needs: fio, qemu-nbd (qemu-utils), nbdkit, a JDK. The ext4 directory is /var/tmp (ext4 here);
 # set BENCH_EXT4_DIR to use another ext4 directory.
 #
@@ -41,8 +44,13 @@ make_files() { # fs file...
   done
 }
 
+results=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${pids[@]:-}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$results"
+}
 trap cleanup EXIT
 
 wait_sock() { for _ in $(seq 200); do [[ -S "$1" ]] && return 0; sleep 0.05; done; echo "no socket $1" >&2; return 1; }
@@ -58,21 +66,39 @@ run_fio() { # uri rw bs iodepth
   printf '%.0f %.1f' "$iops" "$(echo "$bw / 1024" | bc -l)"
 }
 
-measure() { # label uri
+row() { # label "IOPS MiB/s" "IOPS MiB/s"
+  printf '%-28s %10s IOPS  %8s MiB/s   |  %8s IOPS %8s MiB/s\n' "$1" $2 $3
+}
+
+# Runs both fio jobs against one server; records 4K IOPS and 1M MiB/s under KEY.
+measure() { # label uri key
   local r s
   r=$(run_fio "$2" randwrite 4k 32)
   s=$(run_fio "$2" write 1M 4)
-  printf '%-28s %10s IOPS  %8s MiB/s   |  %8s IOPS %8s MiB/s\n' "$1" ${r} ${s}
-  eval "res_${3}_rand=${r%% *}; res_${3}_seq=${s#* }"
+  row "$1" "$r" "$s"
+  echo "$r" >>"$results/$3.rand"
+  echo "$s" >>"$results/$3.seq"
 }
 
-for fs in "${filesystems[@]}"; do
-  case "$fs" in
-    tmpfs) base=$(mktemp -d /dev/shm/nbd-bench.XXXX) ;;
-    ext4) base=$(mktemp -d "${BENCH_EXT4_DIR:-/var/tmp}/nbd-bench.XXXX") ;;
-    *) echo "unknown fs $fs" >&2; exit 2 ;;
-  esac
-  echo "== members on $fs ($base), fio runtime ${runtime}s; 4 KiB randwrite QD32 | 1 MiB seq write QD4"
+median() { # file -> the median line (lower middle for an even count)
+  sort -n "$1" | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }'
+}
+
+ratio() { echo "scale=2; $1 / $2" | bc -l; }
+
+# The storage alone, no NBD: fio's libaio with O_DIRECT spreading the same writes over two
+# files. Half its rate is the most any two-copy mirror can reach on these files.
+raw() { # dir rw bs iodepth -> "IOPS MiB/s", halved
+  local out iops bw
+  out=$(fio --name=raw --ioengine=libaio --direct=1 --filename="$1/a:$1/b" --rw="$2" --bs="$3" --iodepth="$4" \
+        --size=$((size / 2)) --time_based --runtime="$runtime" --ramp_time=3 --output-format=json 2>/dev/null)
+  iops=$(printf '%s' "$out" | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"iops":[0-9.]*' | head -1 | cut -d: -f2)
+  bw=$(printf '%s' "$out" | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"bw":[0-9]*' | head -1 | cut -d: -f2)
+  printf '%.0f %.1f' "$(echo "$iops / 2" | bc -l)" "$(echo "$bw / 2048" | bc -l)"
+}
+
+one_round() { # fs base
+  local fs=$1 base=$2 mode bm extra d pid label r q
   # internal/none: defaults (--nbd-dispatch=auto); workers: internal bitmap with every request
   # handed to a worker thread, for comparison with the reader running fast requests itself.
   for mode in internal none workers; do
@@ -101,23 +127,38 @@ for fs in "${filesystems[@]}"; do
   pid=$!; pids+=("$pid"); wait_sock "$d/s"
   measure "nbdkit file (1 file)" "nbd+unix:///?socket=$d/s" nbdkit
   kill "$pid"; wait "$pid" 2>/dev/null || true; rm -f "$d/a"
-  # The storage alone, no NBD: fio's libaio with O_DIRECT spreading the same writes over two
-  # files. Half its rate is the most any two-copy mirror can reach on these files.
   d="$base/raw"; mkdir -p "$d"; make_files "$fs" "$d/a" "$d/b"
-  raw() { # rw bs iodepth -> "IOPS MiB/s", halved
-    local out iops bw
-    out=$(fio --name=raw --ioengine=libaio --direct=1 --filename="$d/a:$d/b" --rw="$1" --bs="$2" --iodepth="$3" \
-          --size=$((size / 2)) --time_based --runtime="$runtime" --ramp_time=3 --output-format=json 2>/dev/null)
-    iops=$(printf '%s' "$out" | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"iops":[0-9.]*' | head -1 | cut -d: -f2)
-    bw=$(printf '%s' "$out" | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"bw":[0-9]*' | head -1 | cut -d: -f2)
-    printf '%.0f %.1f' "$(echo "$iops / 2" | bc -l)" "$(echo "$bw / 2048" | bc -l)"
-  }
-  r=$(raw randwrite 4k 32); q=$(raw write 1M 4)
-  printf '%-28s %10s IOPS  %8s MiB/s   |  %8s IOPS %8s MiB/s\n' "storage alone, 2 copies" ${r} ${q}
+  r=$(raw "$d" randwrite 4k 32); q=$(raw "$d" write 1M 4)
+  row "storage alone, 2 copies" "$r" "$q"
+  echo "$r" >>"$results/raw.rand"; echo "$q" >>"$results/raw.seq"
   rm -f "$d/a" "$d/b"
+}
+
+rounds=${BENCH_ROUNDS:-1}
+labels=("bm_internal:bitmirror bitmap=internal" "bm_none:bitmirror bitmap=none"
+  "bm_workers:bitmirror dispatch=workers" "quorum:qemu-nbd quorum (2 files)" "nbdkit:nbdkit file (1 file)"
+  "raw:storage alone, 2 copies")
+for fs in "${filesystems[@]}"; do
+  case "$fs" in
+    tmpfs) base=$(mktemp -d /dev/shm/nbd-bench.XXXX) ;;
+    ext4) base=$(mktemp -d "${BENCH_EXT4_DIR:-/var/tmp}/nbd-bench.XXXX") ;;
+    *) echo "unknown fs $fs" >&2; exit 2 ;;
+  esac
+  rm -f "$results"/*
+  echo "== members on $fs ($base), fio runtime ${runtime}s; 4 KiB randwrite QD32 | 1 MiB seq write QD4"
+  for ((round = 1; round <= rounds; round++)); do
+    [[ $rounds -gt 1 ]] && echo "-- round $round of $rounds"
+    one_round "$fs" "$base"
+  done
   rm -rf "$base"
-  ratio() { echo "scale=2; $1 / $2" | bc -l; }
-  echo "ratios ($fs): 4K randwrite: bitmap on/off $(ratio "$res_bm_internal_rand" "$res_bm_none_rand"), vs qemu quorum $(ratio "$res_bm_internal_rand" "$res_quorum_rand"), vs nbdkit file $(ratio "$res_bm_internal_rand" "$res_nbdkit_rand")"
-  echo "ratios ($fs): 4K randwrite: dispatch auto/workers $(ratio "$res_bm_internal_rand" "$res_bm_workers_rand"); 1M seq write: $(ratio "$res_bm_internal_seq" "$res_bm_workers_seq")"
-  echo "ratios ($fs): 1M seq write: bitmap on/off $(ratio "$res_bm_internal_seq" "$res_bm_none_seq"), vs qemu quorum $(ratio "$res_bm_internal_seq" "$res_quorum_seq"), vs nbdkit file $(ratio "$res_bm_internal_seq" "$res_nbdkit_seq")"
+  declare -A rand seq
+  [[ $rounds -gt 1 ]] && echo "-- medians of $rounds rounds"
+  for l in "${labels[@]}"; do
+    key=${l%%:*}
+    r=$(median "$results/$key.rand"); q=$(median "$results/$key.seq")
+    [[ $rounds -gt 1 ]] && row "${l#*:}" "$r" "$q"
+    rand[$key]=${r%% *}; seq[$key]=${q#* }
+  done
+  echo "ratios ($fs): 4K randwrite: bitmap on/off $(ratio "${rand[bm_internal]}" "${rand[bm_none]}"), vs qemu quorum $(ratio "${rand[bm_internal]}" "${rand[quorum]}"), vs nbdkit file $(ratio "${rand[bm_internal]}" "${rand[nbdkit]}"), dispatch auto/workers $(ratio "${rand[bm_internal]}" "${rand[bm_workers]}"), vs storage alone $(ratio "${rand[bm_internal]}" "${rand[raw]}")"
+  echo "ratios ($fs): 1M seq write: bitmap on/off $(ratio "${seq[bm_internal]}" "${seq[bm_none]}"), vs qemu quorum $(ratio "${seq[bm_internal]}" "${seq[quorum]}"), vs nbdkit file $(ratio "${seq[bm_internal]}" "${seq[nbdkit]}"), dispatch auto/workers $(ratio "${seq[bm_internal]}" "${seq[bm_workers]}"), vs storage alone $(ratio "${seq[bm_internal]}" "${seq[raw]}")"
 done
