@@ -55,6 +55,10 @@ trap cleanup EXIT
 
 wait_sock() { for _ in $(seq 200); do [[ -S "$1" ]] && return 0; sleep 0.05; done; echo "no socket $1" >&2; return 1; }
 
+# A fresh directory per server and round: a socket left by the previous round would be taken
+# for the new server's (nbdkit does not remove its socket when killed).
+fresh_dir() { rm -rf "$1"; mkdir -p "$1"; }
+
 # fio write IOPS and bandwidth (MiB/s) from its JSON output.
 run_fio() { # uri rw bs iodepth
   local out
@@ -104,7 +108,7 @@ one_round() { # fs base
   for mode in internal none workers; do
     bm=$mode; extra=()
     [[ $mode == workers ]] && { bm=internal; extra=(--nbd-dispatch=workers); }
-    d="$base/bm-$mode"; mkdir -p "$d"
+    d="$base/bm-$mode"; fresh_dir "$d"
     make_files "$fs" "$d/a" "$d/b"
     "$here/bitmirror" create --level=1 --raid-devices=2 --assume-clean --bitmap="$bm" "$d/a" "$d/b" >/dev/null
     "$here/bitmirror" assemble --export="nbd+unix:///?socket=$d/s" --control="$d/c" "${extra[@]}" "$d/a" "$d/b" \
@@ -115,19 +119,19 @@ one_round() { # fs base
     kill -TERM "$pid"; wait "$pid" || true
     rm -f "$d/a" "$d/b"
   done
-  d="$base/quorum"; mkdir -p "$d"; make_files "$fs" "$d/a" "$d/b"
+  d="$base/quorum"; fresh_dir "$d"; make_files "$fs" "$d/a" "$d/b"
   qemu-nbd --socket="$d/s" --persistent --shared=8 --cache=none --aio=native --image-opts \
     "driver=quorum,vote-threshold=1,read-pattern=fifo,children.0.driver=raw,children.0.file.driver=file,children.0.file.filename=$d/a,children.1.driver=raw,children.1.file.driver=file,children.1.file.filename=$d/b" \
     >"$d/log" 2>&1 &
   pid=$!; pids+=("$pid"); wait_sock "$d/s"
   measure "qemu-nbd quorum (2 files)" "nbd+unix:///?socket=$d/s" quorum
-  kill "$pid"; wait "$pid" 2>/dev/null || true; rm -f "$d/a" "$d/b"
-  d="$base/nbdkit"; mkdir -p "$d"; make_files "$fs" "$d/a"
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$d/a" "$d/b"
+  d="$base/nbdkit"; fresh_dir "$d"; make_files "$fs" "$d/a"
   nbdkit -f -U "$d/s" file file="$d/a" cache=none >"$d/log" 2>&1 &
   pid=$!; pids+=("$pid"); wait_sock "$d/s"
   measure "nbdkit file (1 file)" "nbd+unix:///?socket=$d/s" nbdkit
-  kill "$pid"; wait "$pid" 2>/dev/null || true; rm -f "$d/a"
-  d="$base/raw"; mkdir -p "$d"; make_files "$fs" "$d/a" "$d/b"
+  kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$d/a"
+  d="$base/raw"; fresh_dir "$d"; make_files "$fs" "$d/a" "$d/b"
   r=$(raw "$d" randwrite 4k 32); q=$(raw "$d" write 1M 4)
   row "storage alone, 2 copies" "$r" "$q"
   echo "$r" >>"$results/raw.rand"; echo "$q" >>"$results/raw.seq"
