@@ -1065,6 +1065,7 @@ public final class RaidArray implements AutoCloseable {
     public ArrayStatus status() {
         List<ArrayStatus.Member> ms = new ArrayList<>();
         String action;
+        boolean degraded;
         synchronized (stateLock) {
             for (int s = 0; s < raidDisks; s++) {
                 ms.add(new ArrayStatus.Member(s, paths[s] == null ? null : paths[s].toString(), states[s],
@@ -1072,9 +1073,10 @@ public final class RaidArray implements AutoCloseable {
             }
             // Read with the member states: recoveryFinished() changes both under this lock.
             action = resync.action();
+            degraded = isDegraded();
         }
         StringBuilder st = new StringBuilder(mode == MODE_ACTIVE ? "active" : "clean");
-        if (isDegraded()) {
+        if (degraded) {
             st.append(", degraded");
         }
         if (action.equals("resync")) {
