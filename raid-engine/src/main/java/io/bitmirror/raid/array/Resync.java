@@ -245,16 +245,10 @@ final class Resync implements Runnable {
                 return false;
             }
         }
-        if (stop) {
-            if (bm != null) {
-                bm.closeSync();
-            }
-            return false;
-        }
         if (bm != null) {
             bm.closeSync();
         }
-        return true;
+        return !stop;
     }
 
     /** Recovery of member {@code slot}; true when it has every unit. */

@@ -305,8 +305,12 @@ final class NbdConnection implements Runnable {
      */
     private void run(Request r) {
         boolean eligible = (r.type == Nbd.CMD_READ || r.type == Nbd.CMD_WRITE) && (r.flags & Nbd.CMD_FLAG_FUA) == 0;
+        if (!eligible) {
+            dispatch(r);
+            return;
+        }
         long t0 = System.nanoTime();
-        if (!eligible || !policy.inline(t0)) {
+        if (!policy.inline(t0)) {
             dispatch(r);
             return;
         }
@@ -546,9 +550,8 @@ final class NbdConnection implements Runnable {
     }
 
     private void fillHeader(Request r, int error) {
-        ByteBuffer h = r.replyHeader;
-        h.clear();
-        h.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(r.cookie);
+        r.replyHeader.clear();
+        ReplyOutput.putHeader(r.replyHeader, error, r.cookie);
     }
 
     /** Sends a simple reply (header, then data for a successful read) at once; worker threads. */

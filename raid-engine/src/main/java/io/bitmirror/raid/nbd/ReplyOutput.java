@@ -64,26 +64,32 @@ final class ReplyOutput {
         int need = Nbd.REPLY_LENGTH + (data == null ? 0 : data.remaining());
         if (batch.remaining() < need) {
             flush();
-            if (batch.capacity() < need) {
-                // Too large to batch: header from the batch buffer, data straight after it.
-                batch.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(cookie);
-                batch.flip();
-                synchronized (lock) {
-                    try {
-                        writeAll(batch);
-                        writeAll(data);
-                    } catch (IOException e) {
-                        fail(e);
-                    }
-                }
-                batch.clear();
-                return;
+        }
+        putHeader(batch, error, cookie);
+        if (data == null) {
+            return;
+        }
+        if (batch.remaining() >= data.remaining()) {
+            batch.put(data);
+            return;
+        }
+        // Too large to batch: the batch (ending with this header), then the data straight from
+        // its slot, under one hold of the lock so no other reply comes in between.
+        batch.flip();
+        synchronized (lock) {
+            try {
+                writeAll(batch);
+                writeAll(data);
+            } catch (IOException e) {
+                fail(e);
             }
         }
-        batch.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(cookie);
-        if (data != null) {
-            batch.put(data);
-        }
+        batch.clear();
+    }
+
+    /** Writes a simple reply header (magic, error, cookie) at {@code b}'s position. */
+    static void putHeader(ByteBuffer b, int error, long cookie) {
+        b.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(cookie);
     }
 
     /** Sends the reader's batch. Reader thread only; called before every read of the socket. */

@@ -15,31 +15,17 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TimeZone;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The real mdadm reads what {@code bitmirror create} writes, and {@code bitmirror examine} says the same. */
+@ExtendWith(UtcTimeZone.class)
 class MdadmExamineTest {
-    private static TimeZone saved;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void utc() {
-        saved = TimeZone.getDefault();
-        TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
-    }
-
-    @AfterAll
-    static void restore() {
-        TimeZone.setDefault(saved);
-    }
 
     static List<Path> members(Path dir, int n, long... sizes) throws Exception {
         List<Path> out = new ArrayList<>();

@@ -15,33 +15,19 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
-import java.util.TimeZone;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Metadata 1.0 (superblock at the end) and 1.1 (at sector 0), made by moving a 1.2 member's
  * superblock and bitmap: bitmirror reads them, and mdadm and bitmirror examine them alike.
  */
+@ExtendWith(UtcTimeZone.class)
 class OtherPlacementsTest {
-    private static TimeZone saved;
-
     @TempDir
     Path dir;
-
-    @BeforeAll
-    static void utc() {
-        saved = TimeZone.getDefault();
-        TimeZone.setDefault(TimeZone.getTimeZone("UTC"));
-    }
-
-    @AfterAll
-    static void restore() {
-        TimeZone.setDefault(saved);
-    }
 
     private static final long BYTES = 48L << 20;
     private static final long SECTORS = BYTES / 512;
