@@ -1,6 +1,6 @@
 package io.bitmirror.bitmapfile;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import io.bitmirror.testsupport.Requirements;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -8,7 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
-/** Real programs and privileges for tests; skips loudly when something is missing. */
+/** Real programs and privileges for tests; what the machine lacks skips loudly ({@link Requirements}). */
 public final class Host {
     private Host() {
     }
@@ -24,32 +24,25 @@ public final class Host {
     }
 
     public static boolean onPath(String tool) {
-        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/sbin";
-        for (String dir : path.split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
+        return Requirements.onPath(tool);
     }
 
+    /** The loud skip: skips on a developer's machine, fails under CI=true. */
     public static void skip(String why) {
-        System.err.println("*** SKIPPED: " + why + " ***");
-        assumeTrue(false, why);
+        Requirements.skip(why);
     }
 
     public static void requireRoot() {
-        if (!"root".equals(System.getProperty("user.name"))) {
-            skip("needs root (loop devices, mount, chattr); CI runs as root");
-        }
+        Requirements.requireRoot("loop devices, mount, chattr");
     }
 
     public static void requireTools(String... tools) {
-        for (String t : tools) {
-            if (!onPath(t)) {
-                skip("'" + t + "' is not installed; CI installs it (bash .ci/run)");
-            }
-        }
+        Requirements.requireTools(tools);
+    }
+
+    /** Root, losetup and /dev/loop-control; from then on a failing losetup fails the test. */
+    public static void requireLoopDevices() {
+        Requirements.requireLoopDevices();
     }
 
     public static Run run(String... cmd) throws IOException, InterruptedException {

@@ -23,15 +23,15 @@ public final class LoopFs implements AutoCloseable {
 
     /** ext4 with {@code blockSize}-byte blocks. */
     public static LoopFs ext4(Path dir, String name, long bytes, int blockSize) throws Exception {
-        Host.requireRoot();
-        Host.requireTools("mkfs.ext4", "losetup", "mount");
+        Host.requireLoopDevices();
+        Host.requireTools("mkfs.ext4", "mount");
         return make(dir, name, bytes, "mkfs.ext4", "-q", "-F", "-b", Integer.toString(blockSize));
     }
 
     /** xfs with reflink (xfs needs at least 300 MiB; the image is sparse). */
     public static LoopFs xfs(Path dir, String name) throws Exception {
-        Host.requireRoot();
-        Host.requireTools("mkfs.xfs", "losetup", "mount");
+        Host.requireLoopDevices();
+        Host.requireTools("mkfs.xfs", "mount");
         return make(dir, name, 320L << 20, "mkfs.xfs", "-q", "-f", "-m", "reflink=1");
     }
 
@@ -43,16 +43,14 @@ public final class LoopFs implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(mkfs));
         cmd.add(image.toString());
         Host.run(cmd.toArray(String[]::new)).ok();
-        Host.Run l = Host.run("losetup", "-f", "--show", image.toString());
-        if (l.rc() != 0) {
-            Host.skip("no loop device: " + l.err().trim());
-        }
-        String loop = l.out().trim();
+        // Root, losetup, loop-control and mount are there (checked above): a failure here is the
+        // machine or the code misbehaving, a test failure, never a skip.
+        String loop = Host.run("losetup", "-f", "--show", image.toString()).ok().out().trim();
         Path mount = Files.createDirectories(dir.resolve(name + ".mnt"));
         Host.Run m = Host.run("mount", loop, mount.toString());
         if (m.rc() != 0) {
             Host.run("losetup", "-d", loop);
-            Host.skip("cannot mount " + loop + ": " + m.err().trim());
+            throw new AssertionError("mount " + loop + " " + mount + " failed: " + m.err().trim());
         }
         return new LoopFs(image, loop, mount);
     }

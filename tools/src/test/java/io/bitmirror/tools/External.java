@@ -1,17 +1,19 @@
 package io.bitmirror.tools;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import io.bitmirror.testsupport.Requirements;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Real external programs (mdadm, losetup) for tests; skips loudly when one cannot run here. */
+/**
+ * Real external programs (mdadm, losetup) for tests; what the machine lacks skips loudly, and fails
+ * under CI=true ({@link Requirements}).
+ */
 public final class External {
     private External() {
     }
@@ -21,35 +23,22 @@ public final class External {
     }
 
     public static boolean onPath(String tool) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        for (String dir : new String[] {"/usr/sbin", "/sbin"}) {
-            if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
-            }
-        }
-        return false;
+        return Requirements.onPath(tool);
     }
 
-    /** Skips the test, saying so on stderr, unless {@code tool} is installed. */
+    /** Skips the test loudly (fails it under CI=true) unless {@code tool} is installed. */
     public static void requireTool(String tool) {
-        boolean ok = onPath(tool);
-        if (!ok) {
-            System.err.println("*** SKIPPED: '" + tool + "' is not installed; CI installs it (bash .ci/run) ***");
-        }
-        assumeTrue(ok, tool + " is not installed");
+        Requirements.requireTools(tool);
     }
 
-    /** Skips the test, saying so on stderr, unless running as root. */
+    /** Skips the test loudly (fails it under CI=true) unless running as root (effective uid 0). */
     public static void requireRoot() {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        if (!root) {
-            System.err.println("*** SKIPPED: needs root (loop devices); CI runs as root ***");
-        }
-        assumeTrue(root, "needs root");
+        Requirements.requireRoot("loop devices, mount");
+    }
+
+    /** Root, losetup and /dev/loop-control; from then on a failing losetup fails the test. */
+    public static void requireLoopDevices() {
+        Requirements.requireLoopDevices();
     }
 
     public static Run run(Map<String, String> env, String... cmd) throws IOException, InterruptedException {
@@ -77,8 +66,8 @@ public final class External {
     public static String loopReadOnly(Path file) throws IOException, InterruptedException {
         Run r = run("losetup", "-r", "-f", "--show", file.toString());
         if (r.rc() != 0) {
-            System.err.println("*** SKIPPED: losetup failed: " + r.err().trim() + " ***");
-            assumeTrue(false, "no loop device: " + r.err());
+            // After requireLoopDevices(): a machine that has loop devices failed to give one.
+            throw new AssertionError("losetup -r -f --show " + file + " failed: " + r.err().trim());
         }
         return r.out().trim();
     }

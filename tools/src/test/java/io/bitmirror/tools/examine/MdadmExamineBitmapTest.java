@@ -46,8 +46,7 @@ class MdadmExamineBitmapTest {
     @Test
     void internalBitmapThroughAReadOnlyLoopDevice() throws Exception {
         External.requireTool("mdadm");
-        External.requireTool("losetup");
-        External.requireRoot();
+        External.requireLoopDevices();
         List<Path> m = MdadmExamineTest.members(dir, 2, 64L << 20);
         // 64 KiB chunks: 1008 bits, so counting covers whole bytes and a partial last one.
         Cli.Result c = Cli.run("create", "--level=1", "--raid-devices=2", "--bitmap-chunk=64K", m.get(0).toString(),

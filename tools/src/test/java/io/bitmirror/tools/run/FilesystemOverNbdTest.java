@@ -2,6 +2,7 @@ package io.bitmirror.tools.run;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.bitmirror.testsupport.Requirements;
 import io.bitmirror.tools.External;
 
 import java.nio.file.Files;
@@ -61,13 +62,11 @@ class FilesystemOverNbdTest {
 
     @Test
     void ext4OverTheArraySurvivesStopAndReassembly() throws Exception {
-        External.requireRoot();
-        for (String t : new String[] {"nbdfuse", "losetup", "mkfs.ext4", "e2fsck", "mount"}) {
+        External.requireLoopDevices();
+        for (String t : new String[] {"nbdfuse", "fusermount3", "mkfs.ext4", "e2fsck", "mount"}) {
             External.requireTool(t);
         }
-        if (!Files.exists(Path.of("/dev/fuse"))) {
-            External.requireTool("fuse-device /dev/fuse");
-        }
+        Requirements.requireDevice("/dev/fuse", "nbdfuse");
         List<Path> m = NbdClientsTest.createArray(dir, 160L << 20);
         Path mnt = Files.createDirectories(dir.resolve("mnt"));
         byte[] a = new byte[3 << 20];
