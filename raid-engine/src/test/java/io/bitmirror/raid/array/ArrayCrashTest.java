@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.LongStream;
@@ -100,6 +101,8 @@ class ArrayCrashTest {
             hist[b] = new BlockHistory();
             hist[b].durable = zero;
         }
+        // Every chunk a write touched: the only chunks whose bits may be set, so resync's bound.
+        BitSet touched = new BitSet();
         // A few hot regions so chunks get rewritten, cleared and dirtied again.
         int ops = 50 + r.nextInt(250);
         for (int op = 0; op < ops; op++) {
@@ -125,6 +128,7 @@ class ArrayCrashTest {
             byte[] data = new byte[n * BLOCK];
             r.nextBytes(data);
             a.write((long) first * BLOCK, ByteBuffer.wrap(data), fua);
+            touched.set(first * BLOCK / CHUNK, ((first + n) * BLOCK - 1) / CHUNK + 1);
             for (int i = 0; i < n; i++) {
                 byte[] blk = Arrays.copyOfRange(data, i * BLOCK, (i + 1) * BLOCK);
                 if (fua) {
@@ -141,17 +145,21 @@ class ArrayCrashTest {
         victim.powerCut(r, 60);
 
         MemberMetadata before = MetadataReader.read(m.get(0));
-        long setOnDisk = unionDirty(m);
+        BitSet onDisk = unionDirtyChunks(m);
+        long setOnDisk = onDisk.cardinality();
         RaidArray b = RaidArray.assemble(AssembleOptions.of(m).withSpeed(1, 0));
         assertTrue(b.awaitSyncIdle(60_000), "resync finished");
         ArrayStatus st = b.status();
-        long total = (size + CHUNK - 1) / CHUNK;
         if (!before.superblock().isClean()) {
             assertEquals(setOnDisk, st.resyncedChunks(), "resync copies exactly the chunks dirty on disk");
         } else {
             assertEquals(0, st.resyncedChunks(), "a clean array needs no resync");
         }
-        assertTrue(st.resyncedChunks() < total || setOnDisk == total, "only dirty chunks, not everything");
+        BitSet stray = (BitSet) onDisk.clone();
+        stray.andNot(touched);
+        assertTrue(stray.isEmpty(), "dirty on disk but never written: " + stray + "; written: " + touched);
+        assertTrue(st.resyncedChunks() <= touched.cardinality(),
+                "resync copied " + st.resyncedChunks() + " chunks, more than the " + touched.cardinality() + " written");
         // Every acknowledged and flushed (or FUA) write reads back, or a later write to its block.
         ByteBuffer got = ByteBuffer.allocate(BLOCK);
         for (int blk = 0; blk < blocks; blk++) {
@@ -164,7 +172,7 @@ class ArrayCrashTest {
     }
 
     /** Set bits in the union of the members' bitmaps (what assembly loads). */
-    static long unionDirty(List<Path> m) throws Exception {
+    static BitSet unionDirtyChunks(List<Path> m) throws Exception {
         ByteBuffer union = null;
         long chunks = 0;
         for (Path p : m) {
@@ -179,7 +187,13 @@ class ArrayCrashTest {
                 }
             }
         }
-        return BitmapBits.countDirty(union, 256, chunks);
+        BitSet dirty = new BitSet();
+        for (long c = 0; c < chunks; c++) {
+            if (BitmapBits.test(union, 256, c)) {
+                dirty.set((int) c);
+            }
+        }
+        return dirty;
     }
 
     static void assertMembersIdentical(List<Path> m, long size) throws Exception {

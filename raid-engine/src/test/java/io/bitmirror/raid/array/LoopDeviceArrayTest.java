@@ -1,7 +1,6 @@
 package io.bitmirror.raid.array;
 
 import static org.junit.jupiter.api.Assertions.*;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
@@ -9,12 +8,14 @@ import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.device.DeviceInfo;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.metadata.TestArrays;
+import io.bitmirror.testsupport.Requirements;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -26,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on the device; writes, a crash, resync of the dirty chunks, identical members.
  */
 class LoopDeviceArrayTest {
+    private static final int CHUNK = 256 << 10;
+
     @TempDir
     Path dir;
 
@@ -38,11 +41,7 @@ class LoopDeviceArrayTest {
 
     @Test
     void crashAndResyncOnLoopDevices() throws Exception {
-        boolean root = "root".equals(System.getProperty("user.name"));
-        if (!root) {
-            System.err.println("*** SKIPPED: loop devices need root; CI runs as root ***");
-        }
-        assumeTrue(root, "needs root");
+        Requirements.requireLoopDevices();
         List<Path> files = TestArrays.files(dir, 2, 32L << 20);
         List<Path> loops = new ArrayList<>();
         try {
@@ -53,22 +52,32 @@ class LoopDeviceArrayTest {
             assertTrue(info.blockDevice());
             assertEquals(32L << 20, info.sizeBytes(), "BLKGETSIZE64");
             assertEquals(512, info.logicalSectorSize(), "BLKSSZGET");
-            ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 256 << 10, "loop", "h", 0, true, false,
+            ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, CHUNK, "loop", "h", 0, true, false,
                     loops, Instant.now())).write();
             RaidArray a = RaidArray.assemble(AssembleOptions.of(loops));
             SplittableRandom r = new SplittableRandom(21);
             byte[] data = new byte[64 << 10];
+            // 64 KiB at a 64 KiB boundary lies in one 256 KiB chunk: these are the chunks written.
+            BitSet touched = new BitSet();
             for (int i = 0; i < 20; i++) {
                 r.nextBytes(data);
-                a.write((long) r.nextInt(400) * 65536, ByteBuffer.wrap(data), false);
+                long offset = (long) r.nextInt(400) * 65536;
+                a.write(offset, ByteBuffer.wrap(data), false);
+                touched.set((int) (offset / CHUNK));
             }
             a.flush();
             a.abandon();
             assertFalse(MetadataReader.read(loops.get(0)).superblock().isClean());
+            BitSet onDisk = ArrayCrashTest.unionDirtyChunks(loops);
+            BitSet stray = (BitSet) onDisk.clone();
+            stray.andNot(touched);
+            assertTrue(stray.isEmpty(), "dirty on disk but never written: " + stray + "; written: " + touched);
+            assertFalse(onDisk.isEmpty(), "the writes left dirty bits");
             RaidArray b = RaidArray.assemble(AssembleOptions.of(loops));
             assertTrue(b.awaitSyncIdle(60_000));
-            assertTrue(b.status().resyncedChunks() > 0 && b.status().resyncedChunks() <= 20 * 2,
-                    "only dirty chunks: " + b.status().resyncedChunks());
+            // Exactly the chunks dirty on disk, which are at most the ones written.
+            assertEquals(onDisk.cardinality(), b.status().resyncedChunks(),
+                    "resync copies the dirty chunks, no more: written " + touched + ", dirty " + onDisk);
             b.stop();
             assertTrue(MetadataReader.read(loops.get(0)).superblock().isClean());
         } finally {
