@@ -7,6 +7,7 @@ import java.util.List;
  *
  * @param uuid array uuid as mdadm prints it
  * @param name array name
+ * @param metadataVersion the superblock placement, "1.0", "1.1" or "1.2" (mdadm's Version)
  * @param sizeBytes usable bytes
  * @param raidDisks member positions
  * @param state "clean", "active", with ", degraded", ", resyncing", ", recovering" appended
@@ -24,7 +25,7 @@ import java.util.List;
  * @param resyncedChunks chunks copied by resync/recovery since assembly
  * @param resyncedBytes bytes copied by resync/recovery since assembly
  */
-public record ArrayStatus(String uuid, String name, long sizeBytes, int raidDisks, String state, long events,
+public record ArrayStatus(String uuid, String name, String metadataVersion, long sizeBytes, int raidDisks, String state, long events,
         List<Member> members, String syncAction, long syncDoneSectors, long syncTotalSectors, long syncSpeedKiB,
         long bitmapChunks, long dirtyChunks, long bitmapChunkBytes, long bitmapPageWrites, long bitmapEpochs,
         long resyncedChunks, long resyncedBytes) {

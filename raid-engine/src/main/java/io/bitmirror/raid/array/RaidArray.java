@@ -57,6 +57,8 @@ public final class RaidArray implements AutoCloseable {
     // ----------------------------------------------------------------- geometry (immutable)
     private final byte[] uuid;
     private final String name;
+    /** Where the superblocks sit (1.0, 1.1, 1.2), as the freshest member was found. */
+    private final String metadataVersion;
     private final long sizeBytes;
     private final int raidDisks;
     private final long unitBytes;
@@ -106,6 +108,7 @@ public final class RaidArray implements AutoCloseable {
         this.options = opts;
         this.uuid = f.setUuid();
         this.name = f.setName();
+        this.metadataVersion = fresh.version().label();
         this.sizeBytes = f.size() * 512;
         this.raidDisks = f.raidDisks();
         this.maxDev = f.maxDev();
@@ -1088,7 +1091,7 @@ public final class RaidArray implements AutoCloseable {
         synchronized (sbLock) {
             evs = events;
         }
-        return new ArrayStatus(AssemblyPlan.hex(uuid), name, sizeBytes, raidDisks, st.toString(), evs, ms, action,
+        return new ArrayStatus(AssemblyPlan.hex(uuid), name, metadataVersion, sizeBytes, raidDisks, st.toString(), evs, ms, action,
                 resync.doneSectors(), resync.totalSectors(), resync.speedKiB(), bitmap == null ? 0 : bitmap.chunks(),
                 bitmap == null ? 0 : bitmap.dirtyChunks(), bitmap == null ? 0 : bitmap.chunkBytes(),
                 bitmap == null ? 0 : bitmap.pageWrites(), bitmap == null ? 0 : bitmap.flushEpochs(),

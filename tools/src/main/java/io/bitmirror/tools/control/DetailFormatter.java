@@ -17,7 +17,7 @@ public final class DetailFormatter {
 
     public static String text(ArrayStatus s, String exportUri) {
         StringBuilder b = new StringBuilder();
-        line(b, "Version", "1.2");
+        line(b, "Version", s.metadataVersion());
         line(b, "Array UUID", s.uuid());
         line(b, "Name", s.name());
         line(b, "Raid Level", "raid1");
@@ -94,6 +94,7 @@ public final class DetailFormatter {
         StringBuilder b = new StringBuilder("{");
         kv(b, "uuid", s.uuid()).append(',');
         kv(b, "name", s.name()).append(',');
+        kv(b, "metadata_version", s.metadataVersion()).append(',');
         b.append("\"size_bytes\":").append(s.sizeBytes()).append(',');
         b.append("\"raid_disks\":").append(s.raidDisks()).append(',');
         kv(b, "state", s.state()).append(',');

@@ -2,12 +2,16 @@ package io.bitmirror.tools.examine;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.bitmirror.raid.array.ArrayStatus;
+import io.bitmirror.raid.array.AssembleOptions;
+import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.metadata.MemberMetadata;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.superblock.Superblock;
 import io.bitmirror.raid.superblock.SuperblockVersion;
 import io.bitmirror.tools.Cli;
 import io.bitmirror.tools.External;
+import io.bitmirror.tools.control.DetailFormatter;
 
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -19,6 +23,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Metadata 1.0 (superblock at the end) and 1.1 (at sector 0), made by moving a 1.2 member's
@@ -32,10 +38,14 @@ class OtherPlacementsTest {
     private static final long BYTES = 48L << 20;
     private static final long SECTORS = BYTES / 512;
 
-    private Path member() throws Exception {
+    private List<Path> array() throws Exception {
         List<Path> m = MdadmExamineTest.members(dir, 2, BYTES);
         assertEquals(0, Cli.run("create", "-l1", "-n2", m.get(0).toString(), m.get(1).toString()).rc());
-        return m.get(0);
+        return m;
+    }
+
+    private Path member() throws Exception {
+        return array().get(0);
     }
 
     /** Moves superblock and 4 KiB bitmap of a 1.2 member to the placement of {@code v}. */
@@ -91,5 +101,28 @@ class OtherPlacementsTest {
     @Test
     void version10() throws Exception {
         check(SuperblockVersion.V1_0);
+    }
+
+    /** detail names the placement the array was found at, not always 1.2. */
+    @ParameterizedTest
+    @EnumSource(SuperblockVersion.class)
+    void detailShowsTheMetadataVersion(SuperblockVersion v) throws Exception {
+        List<Path> m = array();
+        if (v != SuperblockVersion.V1_2) {
+            for (Path p : m) {
+                move(p, v);
+            }
+        }
+        RaidArray a = RaidArray.assemble(AssembleOptions.of(m));
+        try {
+            ArrayStatus st = a.status();
+            assertEquals(v.label(), st.metadataVersion());
+            String text = DetailFormatter.text(st, null);
+            assertTrue(text.contains("           Version : " + v.label() + "\n"), text);
+            String json = DetailFormatter.json(st, null);
+            assertTrue(json.contains("\"metadata_version\":\"" + v.label() + "\""), json);
+        } finally {
+            a.stop();
+        }
     }
 }
