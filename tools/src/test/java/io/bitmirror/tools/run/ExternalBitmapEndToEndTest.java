@@ -26,7 +26,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * assemble finds it in the registry; while the array runs the bits written straight to the
  * block device are seen by bitmirror examine-bitmap (O_DIRECT) and by mdadm --examine-bitmap,
  * and the file cannot be truncated or written; after a clean stop a buffered read shows the
- * same bytes as the device.
+ * same bytes as the device, and the file can be appended to and truncated again.
  */
 class ExternalBitmapEndToEndTest {
     @TempDir
@@ -41,8 +41,8 @@ class ExternalBitmapEndToEndTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"ext4", "xfs"})
     void bitsSeenWhileRunningAndBufferedReadAgreesAfterStop(String fs) throws Exception {
-        External.requireRoot();
-        for (String t : new String[] {"mdadm", "losetup", "mount", "mkfs." + fs, "nbdcopy"}) {
+        External.requireLoopDevices();
+        for (String t : new String[] {"mdadm", "mount", "mkfs." + fs, "nbdcopy", "truncate"}) {
             External.requireTool(t);
         }
         Path image = dir.resolve(fs + ".img");
@@ -52,9 +52,15 @@ class ExternalBitmapEndToEndTest {
         External.Run mk = fs.equals("xfs") ? External.run("mkfs.xfs", "-q", "-f", image.toString())
                 : External.run("mkfs.ext4", "-q", "-F", image.toString());
         assertEquals(0, mk.rc(), mk.err());
-        String loop = External.run("losetup", "-f", "--show", image.toString()).out().trim();
+        External.Run l = External.run("losetup", "-f", "--show", image.toString());
+        assertEquals(0, l.rc(), "losetup: " + l.err());
+        String loop = l.out().trim();
         Path mnt = Files.createDirectories(dir.resolve("mnt"));
-        assertEquals(0, External.run("mount", loop, mnt.toString()).rc());
+        External.Run mount = External.run("mount", loop, mnt.toString());
+        if (mount.rc() != 0) {
+            External.run("losetup", "-d", loop);
+        }
+        assertEquals(0, mount.rc(), "mount: " + mount.err());
         try {
             Path bm = mnt.resolve("array.bitmap");
             Path conf = dir.resolve("bitmirror.conf");
@@ -97,8 +103,17 @@ class ExternalBitmapEndToEndTest {
             assertArrayEquals(viaDevice, Arrays.copyOf(buffered, viaDevice.length),
                     "after a clean stop a buffered read shows the bytes written to the device");
             assertEquals(0, dirty(Cli.run("examine-bitmap", bm.toString()).out()), "clean stop cleared the bits");
-            // And it writes through the filesystem again.
-            assertEquals(0, External.run("sh", "-c", "echo >> /dev/null < '" + bm + "'").rc());
+            // And it takes writes through the filesystem again: the append and the truncate that
+            // were refused while the array ran now succeed and change the file.
+            long length = Files.size(bm);
+            External.Run append = External.run("sh", "-c", "echo x >> '" + bm + "'");
+            assertEquals(0, append.rc(), "append after stop: " + append.err());
+            byte[] appended = Files.readAllBytes(bm);
+            assertEquals(length + 2, appended.length, "the append reached the file");
+            assertEquals("x\n", new String(appended, (int) length, 2, java.nio.charset.StandardCharsets.US_ASCII));
+            External.Run cut = External.run("truncate", "-s", Long.toString(length), bm.toString());
+            assertEquals(0, cut.rc(), "truncate after stop: " + cut.err());
+            assertArrayEquals(buffered, Files.readAllBytes(bm), "truncated back to the bitmap as it was");
         } finally {
             External.run("umount", mnt.toString());
             External.run("losetup", "-d", loop);
