@@ -20,7 +20,10 @@ import java.util.List;
  * Checks one crash state of one recording:
  * <ul>
  * <li>W1, on the crashed images: two members that would assemble in sync differ only in chunks
- * whose bit is set on disk (in the union of their bitmaps, which is what assembly loads);
+ * whose bit is set on disk (in the union of their bitmaps, which is what assembly loads). A
+ * chunk that breaks this is reported as W2 when its bit was already set in the bitmap when the
+ * last write to it was issued (the write-intent order held, so the bit was cleared too early),
+ * else as W1 (the data went out before its bit);
  * <li>W4, on the crashed images: while a member was failed, every chunk written since then still
  * has its bit set on the survivor, so that a re-add can catch up from the bitmap;
  * <li>then the real assemble (with --run), a re-add of any member left out as stale or failed,
@@ -139,11 +142,41 @@ public final class Checker {
                 continue;
             }
             if (!g.bitSet(img[a], c) && !g.bitSet(img[b], c)) {
-                out.add(violation("W1", s, "chunk " + c + " differs between m" + a + " and m" + b
-                        + " but its bit is clear on disk in both bitmaps"));
+                long issued = lastWriteIssued(c, s.crashSeq());
+                boolean setWhenIssued = issued >= 0 && (bitWhenIssued(a, c, issued) || bitWhenIssued(b, c, issued));
+                out.add(violation(setWhenIssued ? "W2" : "W1", s, "chunk " + c + " differs between m" + a + " and m"
+                        + b + " but its bit is clear on disk in both bitmaps" + (setWhenIssued
+                        ? " (it was set when the last write to it was issued at #" + issued + ": cleared too early)"
+                        : "")));
                 return;
             }
         }
+    }
+
+    /** Issue seq of the last write to chunk {@code c} issued before crash point {@code k}; -1 if none. */
+    private long lastWriteIssued(long c, long k) {
+        long best = -1;
+        for (History.Write w : r.history().writes()) {
+            long first = g.chunkOf(w.offset());
+            long last = g.chunkOf(w.offset() + w.data().length - 1);
+            if (first <= c && c <= last && w.startSeq() < k && w.startSeq() > best) {
+                best = w.startSeq();
+            }
+        }
+        return best;
+    }
+
+    /** Whether the last bitmap page write to {@code member} completed by {@code seq} had chunk {@code c}'s bit set. */
+    private boolean bitWhenIssued(int member, long c, long seq) {
+        long at = g.bitByte(c);
+        for (long q = seq; q >= 1; q--) {
+            io.bitmirror.faults.record.LogEntry e = r.entry(q);
+            if (e.member() == member && e.kind() == io.bitmirror.faults.record.LogEntry.Kind.WRITE && e.position() <= at
+                    && at < e.position() + e.length()) {
+                return (e.data()[(int) (at - e.position())] & (1 << (c % 8))) != 0;
+            }
+        }
+        return g.bitSet(r.base().get(member), c);
     }
 
     /** Members that assembly would run in sync: the freshest events, and active in the freshest roles. */
