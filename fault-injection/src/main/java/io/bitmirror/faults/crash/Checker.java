@@ -142,38 +142,58 @@ public final class Checker {
                 continue;
             }
             if (!g.bitSet(img[a], c) && !g.bitSet(img[b], c)) {
-                long issued = lastWriteIssued(c, s.crashSeq());
-                boolean setWhenIssued = issued >= 0 && (bitWhenIssued(a, c, issued) || bitWhenIssued(b, c, issued));
+                long issued = firstDataWrite(c, s.crashSeq());
+                boolean setWhenIssued = issued > 0 && (durableBitBefore(a, c, issued) || durableBitBefore(b, c, issued));
                 out.add(violation(setWhenIssued ? "W2" : "W1", s, "chunk " + c + " differs between m" + a + " and m"
                         + b + " but its bit is clear on disk in both bitmaps" + (setWhenIssued
-                        ? " (it was set when the last write to it was issued at #" + issued + ": cleared too early)"
+                        ? " (its bit was durable before the last data write to it, #" + issued + ": cleared too early)"
                         : "")));
                 return;
             }
         }
     }
 
-    /** Issue seq of the last write to chunk {@code c} issued before crash point {@code k}; -1 if none. */
-    private long lastWriteIssued(long c, long k) {
-        long best = -1;
+    /**
+     * The first member data write (log seq) of the last array write to chunk {@code c} issued
+     * before crash point {@code k}; -1 if none.
+     */
+    private long firstDataWrite(long c, long k) {
+        History.Write latest = null;
         for (History.Write w : r.history().writes()) {
             long first = g.chunkOf(w.offset());
             long last = g.chunkOf(w.offset() + w.data().length - 1);
-            if (first <= c && c <= last && w.startSeq() < k && w.startSeq() > best) {
-                best = w.startSeq();
+            if (first <= c && c <= last && w.startSeq() < k && (latest == null || w.startSeq() > latest.startSeq())) {
+                latest = w;
             }
         }
-        return best;
+        if (latest == null) {
+            return -1;
+        }
+        long from = g.dataOffset() + latest.offset();
+        long to = from + latest.data().length;
+        for (long q = latest.startSeq() + 1; q <= Math.min(k, r.lastSeq()); q++) {
+            io.bitmirror.faults.record.LogEntry e = r.entry(q);
+            if (e.kind() == io.bitmirror.faults.record.LogEntry.Kind.WRITE && e.position() < to
+                    && from < e.position() + e.length()) {
+                return q;
+            }
+        }
+        return -1;
     }
 
-    /** Whether the last bitmap page write to {@code member} completed by {@code seq} had chunk {@code c}'s bit set. */
-    private boolean bitWhenIssued(int member, long c, long seq) {
+    /**
+     * Whether chunk {@code c}'s bit was set and durable on {@code member} before log seq {@code seq}:
+     * the last bitmap page write completed before it had the bit set and a completed flush (or FUA)
+     * covered it. Then the write-intent order held for a data write completed at {@code seq}.
+     */
+    private boolean durableBitBefore(int member, long c, long seq) {
         long at = g.bitByte(c);
-        for (long q = seq; q >= 1; q--) {
+        for (long q = seq - 1; q >= 1; q--) {
             io.bitmirror.faults.record.LogEntry e = r.entry(q);
             if (e.member() == member && e.kind() == io.bitmirror.faults.record.LogEntry.Kind.WRITE && e.position() <= at
                     && at < e.position() + e.length()) {
-                return (e.data()[(int) (at - e.position())] & (1 << (c % 8))) != 0;
+                boolean set = (e.data()[(int) (at - e.position())] & (1 << (c % 8))) != 0;
+                return set && (e.fua() || r.flushedUpTo(member, seq - 1) >= q);
             }
         }
         return g.bitSet(r.base().get(member), c);

@@ -15,7 +15,10 @@ public enum Mutant {
     W1,
     /** W2 broken: the daemon clears pending chunks without waiting for a member flush. */
     W2,
-    /** W4 broken: the daemon keeps clearing while the array is degraded. */
+    /**
+     * W4 broken: while the array is degraded, writes leave no NEEDED mark and the daemon keeps
+     * clearing.
+     */
     W4,
     /** W6 broken: the flusher hands the live page image to the store instead of a snapshot. */
     W6,

@@ -319,7 +319,7 @@ public final class WriteIntentBitmap implements AutoCloseable {
                     throw notStarted(c);
                 }
                 int next = v - 1;
-                if (!success || degraded) {
+                if (!success || (degraded && mutant != Mutant.W4)) {
                     next |= NEEDED;
                 }
                 if (counters.compareAndSet(c, v, next)) {
