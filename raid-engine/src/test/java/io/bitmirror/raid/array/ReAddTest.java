@@ -44,6 +44,16 @@ class ReAddTest {
         }
     }
 
+    /**
+     * Safe mode (10 ms) well before the daemon's passes (every 200 ms): its member flush then
+     * nearly always comes before the pass that finds the written chunks idle, so no flush follows
+     * that pass unless the daemon issues one itself (L1). With a daemon_sleep below the safe-mode
+     * delay, safe mode's flush would clear the bits by luck of the ordering.
+     */
+    private static AssembleOptions quickSafeMode(List<Path> m) {
+        return AssembleOptions.of(m).withDaemonSleepMillis(200).withSafeModeMillis(10);
+    }
+
     /** Dirty bits in the member's bitmap as read from the device, not the array's memory. */
     static long dirtyOnDisk(Path member) throws Exception {
         io.bitmirror.raid.metadata.MemberMetadata md = MetadataReader.read(member);
@@ -70,7 +80,7 @@ class ReAddTest {
     void reAddedMemberCopiesOnlyTheChunksWrittenWhileItWasOut() throws Exception {
         List<Path> m = create(2);
         SplittableRandom r = new SplittableRandom(3);
-        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(20));
+        RaidArray a = RaidArray.assemble(quickSafeMode(m));
         writeChunks(a, r, new int[] {1, 2, 3});
         // The daemon clears the bits of the writes made while both were in sync, on disk, with
         // no client flush (L1).
@@ -126,7 +136,7 @@ class ReAddTest {
         List<Path> m = create(2);
         Path spare = TestArrays.files(dir.resolve("..").resolve(dir.getFileName()), 3, 16L << 20).get(2);
         SplittableRandom r = new SplittableRandom(5);
-        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(20));
+        RaidArray a = RaidArray.assemble(quickSafeMode(m));
         a.fail(m.get(1));
         a.remove(m.get(1));
         // A new device takes its place and is recovered in full; the array is whole again, so
