@@ -25,6 +25,11 @@ public record CampaignResult(long seed, MutantName mutant, List<Exploration> exp
         return explorations.stream().mapToLong(Exploration::violations).sum();
     }
 
+    /** Violations of one check ("W1", "L1", ...) over every recording. */
+    public long violations(String check) {
+        return explorations.stream().mapToLong(e -> e.violations(check)).sum();
+    }
+
     /** The first violation found (in workload order), or null. */
     public Violation firstViolation() {
         for (Exploration e : explorations) {

@@ -11,7 +11,9 @@ public enum MutantName {
     /** Bits cleared without waiting for a member flush after the chunk's last write. */
     W2_CLEAR_BEFORE_FLUSH("w2-clear-before-flush", Mutant.W2),
     /** Bits cleared while the array is degraded. */
-    W4_CLEAR_WHILE_DEGRADED("w4-clear-while-degraded", Mutant.W4);
+    W4_CLEAR_WHILE_DEGRADED("w4-clear-while-degraded", Mutant.W4),
+    /** Bits never cleared: the bitmap only grows (a liveness bug that no safety check sees). */
+    L1_NEVER_CLEAR("l1-never-clear", Mutant.L1);
 
     private final String cliName;
     private final Mutant mutant;
@@ -27,6 +29,11 @@ public enum MutantName {
 
     public Mutant mutant() {
         return mutant;
+    }
+
+    /** The check whose violations prove this mutant caught: the invariant it breaks ("W1", "L1"...). */
+    public String check() {
+        return mutant.name();
     }
 
     /** By command-line name ("w1-data-before-bitmap") or short name ("w1"), case-insensitive. */

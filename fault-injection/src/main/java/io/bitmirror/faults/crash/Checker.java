@@ -20,7 +20,10 @@ import java.util.List;
  * Checks one crash state of one recording:
  * <ul>
  * <li>W1, on the crashed images: two members that would assemble in sync differ only in chunks
- * whose bit is set on disk (in the union of their bitmaps, which is what assembly loads);
+ * whose bit is set on disk (in the union of their bitmaps, which is what assembly loads). A
+ * chunk that breaks this is reported as W2 when its bit was already set in the bitmap when the
+ * last write to it was issued (the write-intent order held, so the bit was cleared too early),
+ * else as W1 (the data went out before its bit);
  * <li>W4, on the crashed images: while a member was failed, every chunk written since then still
  * has its bit set on the survivor, so that a re-add can catch up from the bitmap;
  * <li>then the real assemble (with --run), a re-add of any member left out as stale or failed,
@@ -139,11 +142,61 @@ public final class Checker {
                 continue;
             }
             if (!g.bitSet(img[a], c) && !g.bitSet(img[b], c)) {
-                out.add(violation("W1", s, "chunk " + c + " differs between m" + a + " and m" + b
-                        + " but its bit is clear on disk in both bitmaps"));
+                long issued = firstDataWrite(c, s.crashSeq());
+                boolean setWhenIssued = issued > 0 && (durableBitBefore(a, c, issued) || durableBitBefore(b, c, issued));
+                out.add(violation(setWhenIssued ? "W2" : "W1", s, "chunk " + c + " differs between m" + a + " and m"
+                        + b + " but its bit is clear on disk in both bitmaps" + (setWhenIssued
+                        ? " (its bit was durable before the last data write to it, #" + issued + ": cleared too early)"
+                        : "")));
                 return;
             }
         }
+    }
+
+    /**
+     * The first member data write (log seq) of the last array write to chunk {@code c} issued
+     * before crash point {@code k}; -1 if none.
+     */
+    private long firstDataWrite(long c, long k) {
+        History.Write latest = null;
+        for (History.Write w : r.history().writes()) {
+            long first = g.chunkOf(w.offset());
+            long last = g.chunkOf(w.offset() + w.data().length - 1);
+            if (first <= c && c <= last && w.startSeq() < k && (latest == null || w.startSeq() > latest.startSeq())) {
+                latest = w;
+            }
+        }
+        if (latest == null) {
+            return -1;
+        }
+        long from = g.dataOffset() + latest.offset();
+        long to = from + latest.data().length;
+        for (long q = latest.startSeq() + 1; q <= Math.min(k, r.lastSeq()); q++) {
+            io.bitmirror.faults.record.LogEntry e = r.entry(q);
+            if (e.kind() == io.bitmirror.faults.record.LogEntry.Kind.WRITE && e.position() < to
+                    && from < e.position() + e.length()) {
+                return q;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * Whether chunk {@code c}'s bit was set and durable on {@code member} before log seq {@code seq}:
+     * the last bitmap page write completed before it had the bit set and a completed flush (or FUA)
+     * covered it. Then the write-intent order held for a data write completed at {@code seq}.
+     */
+    private boolean durableBitBefore(int member, long c, long seq) {
+        long at = g.bitByte(c);
+        for (long q = seq - 1; q >= 1; q--) {
+            io.bitmirror.faults.record.LogEntry e = r.entry(q);
+            if (e.member() == member && e.kind() == io.bitmirror.faults.record.LogEntry.Kind.WRITE && e.position() <= at
+                    && at < e.position() + e.length()) {
+                boolean set = (e.data()[(int) (at - e.position())] & (1 << (c % 8))) != 0;
+                return set && (e.fua() || r.flushedUpTo(member, seq - 1) >= q);
+            }
+        }
+        return g.bitSet(r.base().get(member), c);
     }
 
     /** Members that assembly would run in sync: the freshest events, and active in the freshest roles. */

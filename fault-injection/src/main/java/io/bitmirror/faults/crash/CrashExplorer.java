@@ -24,11 +24,21 @@ public final class CrashExplorer {
     private final AtomicLong violating = new AtomicLong();
     private final AtomicLong violations = new AtomicLong();
     private final List<Violation> first = new ArrayList<>();
+    /** Guarded by first. */
+    private final java.util.Map<String, Long> byCheck = new java.util.TreeMap<>();
     private long budget;
 
     public CrashExplorer(Recording recording, long seed) {
         this.recording = recording;
         this.generator = new StateGenerator(recording, seed);
+        // L1 is a property of the whole run, not of a crash state: checked once, counted with
+        // the safety checks' violations.
+        List<Violation> l1 = LivenessCheck.check(recording);
+        violations.addAndGet(l1.size());
+        first.addAll(l1);
+        for (Violation v : l1) {
+            byCheck.merge(v.check(), 1L, Long::sum);
+        }
     }
 
     public Exploration explore(long budget, int workers, Path dir) throws Exception {
@@ -58,7 +68,8 @@ public final class CrashExplorer {
         }
         synchronized (first) {
             return new Exploration(recording.workload(), states.get(), violating.get(), violations.get(),
-                    List.copyOf(first), recording.log().size());
+                    List.copyOf(first), recording.log().size(), java.util.Map.copyOf(byCheck),
+                    recording.history().idle() != null);
         }
     }
 
@@ -89,6 +100,7 @@ public final class CrashExplorer {
                 violations.addAndGet(v.size());
                 synchronized (first) {
                     for (Violation x : v) {
+                        byCheck.merge(x.check(), 1L, Long::sum);
                         if (first.size() < KEEP) {
                             first.add(x);
                         }

@@ -11,7 +11,14 @@ import java.util.List;
  * @param violations all violations (every check that failed in every state)
  * @param first the first few violations, in the order found
  * @param logEntries size of the recorded log
+ * @param byCheck violations per check (W1, W2, W4, C1, IDENTICAL, ASSEMBLE, L1)
+ * @param livenessChecked the run ended idle, whole and in sync, so L1 was checked on it
  */
 public record Exploration(String workload, long states, long violating, long violations, List<Violation> first,
-        int logEntries) {
+        int logEntries, java.util.Map<String, Long> byCheck, boolean livenessChecked) {
+
+    /** Violations of {@code check} (0 when none). */
+    public long violations(String check) {
+        return byCheck.getOrDefault(check, 0L);
+    }
 }

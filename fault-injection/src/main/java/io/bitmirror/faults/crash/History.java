@@ -32,6 +32,14 @@ public final class History {
     public record Degraded(int failed, int survivor, long fromSeq, long untilSeq) {
     }
 
+    /**
+     * The idle end of a recording (L1): from {@code fromSeq} on the array was whole, in sync and
+     * had nothing in flight, for {@code millis}, which is {@code periods} daemon_sleep periods.
+     */
+    public record Idle(long fromSeq, long millis, long periods) {
+    }
+
+    private Idle idle;
     private final List<Write> writes = new ArrayList<>();
     private final List<Flush> flushes = new ArrayList<>();
     private final List<Degraded> degraded = new ArrayList<>();
@@ -56,6 +64,15 @@ public final class History {
                 degraded.set(i, new Degraded(d.failed(), d.survivor(), d.fromSeq(), untilSeq));
             }
         }
+    }
+
+    void idle(Idle i) {
+        idle = i;
+    }
+
+    /** The idle end, or null when the run did not end whole and in sync (no L1 check then). */
+    public Idle idle() {
+        return idle;
     }
 
     public List<Write> writes() {

@@ -42,6 +42,13 @@ public final class Recorder {
     public static final long FLUSH_LATENCY_MILLIS = 2;
     /** Safe mode delay while recording: short, so that clean/active transitions happen too. */
     public static final long SAFE_MODE_MILLIS = 40;
+    /**
+     * Idle time at the end of every recording, for the liveness check (L1): md clears an idle
+     * chunk within about two daemon_sleep periods; this is far more (100 periods), so that a
+     * daemon thread that a loaded machine runs late still makes it, while a daemon that never
+     * clears (the L1 mutant), or waits for a flush no one sends, is caught.
+     */
+    public static final long L1_IDLE_MILLIS = 100 * DAEMON_SLEEP_MILLIS;
 
     private Recorder() {
     }
@@ -88,6 +95,7 @@ public final class Recorder {
             RaidArray a = RaidArray.assemble(opts);
             try {
                 w.run(new WorkloadContext(a, members, log, history, new SplittableRandom(seed), g));
+                idleEnd(a, log, history);
             } finally {
                 // The crash: whatever was in flight is not in the log (it never completed).
                 a.abandon();
@@ -101,6 +109,19 @@ public final class Recorder {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /**
+     * The array goes idle with no client flush: once it is whole and in sync, the daemon alone
+     * must bring every bit on disk to zero (checked by {@link LivenessCheck}).
+     */
+    private static void idleEnd(RaidArray a, WriteLog log, History history) {
+        if (!a.awaitSyncIdle(30_000) || a.status().degraded()) {
+            return;
+        }
+        long from = log.currentSeq();
+        io.bitmirror.faults.faulty.Sleep.atLeastMillis(L1_IDLE_MILLIS);
+        history.idle(new History.Idle(from, L1_IDLE_MILLIS, L1_IDLE_MILLIS / DAEMON_SLEEP_MILLIS));
     }
 
     private static int indexOf(List<Path> members, Path p) throws IOException {

@@ -3,7 +3,7 @@ package io.bitmirror.faults.crash;
 /**
  * A broken invariant in one crash state.
  *
- * @param check W1, W4, C1, IDENTICAL or ASSEMBLE
+ * @param check W1, W4, C1, IDENTICAL, ASSEMBLE, or L1 (liveness, once per recording)
  * @param workload the workload's name
  * @param seed the workload's seed (replay: same workload, same seed)
  * @param state the crash state

@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The CI campaign: at least 5,000 distinct crash states over the four standard workloads, with
- * the real engine, and no violation. Replay with -Dseed=N.
+ * the real engine, and no violation: neither of the safety checks in any state nor of the
+ * liveness check (L1) at the idle end of any recording. Replay with -Dseed=N.
  */
 class CleanCampaignTest {
     static final long STATES = Long.getLong("campaign.states", 5_000);
@@ -24,6 +25,8 @@ class CleanCampaignTest {
         assertTrue(r.explorations().size() >= 3);
         for (Exploration e : r.explorations()) {
             assertTrue(e.states() > STATES / 10, e.workload() + " explored only " + e.states() + " states");
+            // L1 beside the safety checks: every run ends idle, whole and in sync, and is checked.
+            assertTrue(e.livenessChecked(), e.workload() + " did not end idle and whole: L1 unchecked");
         }
         assertTrue(r.states() >= STATES, "distinct states: " + r.states());
         assertEquals(0, r.violations(), () -> "seed " + seed + " (replay with -Dseed=" + seed + "): "

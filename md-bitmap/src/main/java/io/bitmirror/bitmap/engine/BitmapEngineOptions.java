@@ -19,7 +19,7 @@ public final class BitmapEngineOptions {
 
     /** daemon_sleep from the superblock, daemon thread on, 256 waiter slots, 30 s store timeout. */
     public static BitmapEngineOptions defaults() {
-        return new BitmapEngineOptions(-1, true, 256, 30_000_000_000L, Mutant.fromSystemProperty());
+        return new BitmapEngineOptions(-1, true, 256, 30_000_000_000L, Mutant.NONE);
     }
 
     /** Overrides the superblock's daemon_sleep (tests and benchmarks); -1 keeps it. */
@@ -43,6 +43,7 @@ public final class BitmapEngineOptions {
         return new BitmapEngineOptions(daemonSleepMillis, startDaemon, waiterSlots, nanos, mutant);
     }
 
+    /** A deliberate bug (tests and the fault campaign only); {@link Mutant#NONE} by default. */
     public BitmapEngineOptions mutant(Mutant m) {
         return new BitmapEngineOptions(daemonSleepMillis, startDaemon, waiterSlots, storeTimeoutNanos, m);
     }

@@ -2,8 +2,11 @@ package io.bitmirror.bitmap.engine;
 
 /**
  * Deliberate bugs, off by default, that break one invariant each: the model and fault-injection
- * tests switch one on to prove that they notice. Chosen once per engine, from
- * {@link BitmapEngineOptions#mutant} or the system property {@value #PROPERTY}.
+ * tests switch one on to prove that they notice. Chosen once per engine, only through
+ * {@link BitmapEngineOptions#mutant} in code: no system property, environment variable or CLI
+ * option of an array command reaches it, so a production run cannot switch a broken bitmap on.
+ * The one way in from the shipped launcher is {@code fault-campaign --mutant}, which records on
+ * scratch members of its own and never opens a user's array.
  */
 public enum Mutant {
     /** The real engine. */
@@ -12,17 +15,13 @@ public enum Mutant {
     W1,
     /** W2 broken: the daemon clears pending chunks without waiting for a member flush. */
     W2,
-    /** W4 broken: the daemon keeps clearing while the array is degraded. */
+    /**
+     * W4 broken: while the array is degraded, writes leave no NEEDED mark and the daemon keeps
+     * clearing.
+     */
     W4,
     /** W6 broken: the flusher hands the live page image to the store instead of a snapshot. */
-    W6;
-
-    /** System property naming the mutant: NONE, W1, W2, W4 or W6. */
-    public static final String PROPERTY = "bitmirror.mutant";
-
-    /** The mutant named by {@value #PROPERTY}, NONE when unset or empty. */
-    public static Mutant fromSystemProperty() {
-        String v = System.getProperty(PROPERTY, "").trim();
-        return v.isEmpty() ? NONE : valueOf(v.toUpperCase(java.util.Locale.ROOT));
-    }
+    W6,
+    /** L1 broken: the daemon never clears a bit, so the bitmap only grows. */
+    L1;
 }

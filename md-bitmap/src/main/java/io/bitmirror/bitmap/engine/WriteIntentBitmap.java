@@ -222,9 +222,26 @@ public final class WriteIntentBitmap implements AutoCloseable {
                 wait = e;
             }
         }
+        if (writeError) {
+            // Write-error state: the pages whose write failed, and the stale flag, are dirty
+            // until a commit retries them. Wait for that commit, so that no data write goes out
+            // while the store takes writes but neither its bit nor the stale flag reached it
+            // (W1 as far as the store lets us; W3 then forces a full resync).
+            long e = retryEpoch();
+            if (e > wait) {
+                wait = e;
+            }
+        }
         if (wait > flusher.durableEpoch()) {
             flusher.request(wait);
             waiters.await(flusher, wait);
+        }
+    }
+
+    /** The open epoch when pages are dirty (a retry is due), else 0. Write-error state only. */
+    private long retryEpoch() {
+        synchronized (lock) {
+            return pages.dirtyCount() > 0 ? flusher.openEpoch() : 0;
         }
     }
 
@@ -302,7 +319,7 @@ public final class WriteIntentBitmap implements AutoCloseable {
                     throw notStarted(c);
                 }
                 int next = v - 1;
-                if (!success || degraded) {
+                if (!success || (degraded && mutant != Mutant.W4)) {
                     next |= NEEDED;
                 }
                 if (counters.compareAndSet(c, v, next)) {
@@ -444,6 +461,15 @@ public final class WriteIntentBitmap implements AutoCloseable {
 
     long currentTicket() {
         return ticket.get();
+    }
+
+    /**
+     * Lets the daemon flush the members itself when idle chunks wait for a flush nobody else
+     * issues (L1; md's preflush on bitmap page writes). Without one, bits are cleared only after
+     * the caller's own {@link #membersFlushed} calls.
+     */
+    public void memberFlush(MemberFlush f) {
+        daemon.memberFlush(f);
     }
 
     /** While degraded no bit is cleared and writes leave NEEDED marks (W4). */
@@ -602,6 +628,11 @@ public final class WriteIntentBitmap implements AutoCloseable {
 
     public long clearedChunks() {
         return daemon.cleared();
+    }
+
+    /** Member flushes the daemon issued itself through its {@link MemberFlush} (L1). */
+    public long daemonMemberFlushes() {
+        return daemon.memberFlushes();
     }
 
     /** md's 16-bit counter of {@code chunk} (count, NEEDED, RESYNC); for tests and `detail`. */

@@ -1,5 +1,6 @@
 package io.bitmirror.bitmap.engine;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.bitmirror.bitmap.format.BitmapSuperblock;
@@ -14,16 +15,31 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Model-based test: random sequences of start/end write, start/end/close sync, member flushes,
+ * Model-based test: random sequences of start/end write, start/end/close sync, member flushes
+ * (the caller's, and in half the sequences the daemon's own through a {@link MemberFlush}),
  * degrade/undegrade, daemon passes, events updates and injected store failures, against a small
- * reference model; W1, W2, W4 and W6 are checked after every step.
+ * reference model. The engine's threads run on their own between steps (the store completes page
+ * writes late; nothing waits for the flusher unless the step does), so asynchronous states are
+ * checked too. W1, W2, W4 and W6 are checked after every step, also after injected store faults
+ * (only a write released by a commit that met a fault is exempt, as md's bitmap is then kicked);
+ * at the end L1: once the array is idle, not degraded and resynced, two daemon passes leave no
+ * bit set on disk.
  *
  * <p>{@code -Dseed=N} replays one sequence; {@code -Dmodel.sequences=N} changes how many run
- * (default 2000). {@code -Dbitmirror.mutant=W1|W2|W4|W6} runs them against a broken engine.
+ * (default 2000). {@code -Dbitmirror.mutant=W1|W2|W4|W6|L1} (read here, by the test: the engine
+ * itself reads no property) runs them against a broken engine; {@link #everyMutantIsCaughtWithItsKind}
+ * does that for each mutant in every build.
  */
 class BitmapModelTest {
     static final byte[] UUID = WriteIntentBitmapTest.UUID;
     static final long[] SIZES = {8, 64, 300, 31_000, 70_000};
+    /** Sequences each mutant gets in {@link #everyMutantIsCaughtWithItsKind}. */
+    static final int MUTANT_SEQUENCES = 300;
+
+    static Mutant mutantFromProperty() {
+        String v = System.getProperty("bitmirror.mutant", "").trim();
+        return v.isEmpty() ? Mutant.NONE : Mutant.valueOf(v.toUpperCase(java.util.Locale.ROOT));
+    }
 
     @TestFactory
     Stream<DynamicTest> randomSequences() {
@@ -34,13 +50,47 @@ class BitmapModelTest {
         return seeds.mapToObj(s -> DynamicTest.dynamicTest("seed " + s, () -> runSequence(s)));
     }
 
-    /** One write in flight in the model. */
-    record Write(long first, long last) {
+    /**
+     * Each mutant run over the first {@value #MUTANT_SEQUENCES} sequences must produce the
+     * violation it exists for (its kind, not just any failure).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = Mutant.class, names = {"W1", "W2", "W4", "W6", "L1"})
+    void everyMutantIsCaughtWithItsKind(Mutant m) throws Exception {
+        java.util.Map<String, Integer> kinds = new java.util.TreeMap<>();
+        java.util.Map<String, String> firstOfKind = new java.util.TreeMap<>();
+        String first = null;
+        for (long seed = 1; seed <= MUTANT_SEQUENCES; seed++) {
+            try {
+                new Sequence(seed, m).run();
+            } catch (AssertionError e) {
+                String msg = e.getMessage();
+                int colon = msg.indexOf(':');
+                String kind = colon > 0 && colon < 8 ? msg.substring(0, colon) : "other";
+                kinds.merge(kind, 1, Integer::sum);
+                firstOfKind.putIfAbsent(kind, "seed " + seed + ": " + msg);
+                if (first == null && kind.equals(m.name())) {
+                    first = "seed " + seed + ": " + msg.lines().findFirst().orElse("");
+                }
+            }
+        }
+        System.out.printf("model mutant %s: violations by kind %s; first of its kind: %s%n", m, kinds, first);
+        for (java.util.Map.Entry<String, String> e : firstOfKind.entrySet()) {
+            if (!e.getKey().equals(m.name())) {
+                System.out.printf("model mutant %s: also %s%n", m, e.getValue());
+            }
+        }
+        assertTrue(kinds.getOrDefault(m.name(), 0) > 0, "mutant " + m + " produced no " + m + " violation in "
+                + MUTANT_SEQUENCES + " sequences (found " + kinds + ")");
+    }
+
+    /** One write in flight in the model; {@code unprotected}: released by a commit that met a store fault. */
+    record Write(long first, long last, boolean unprotected) {
     }
 
     static void runSequence(long seed) throws Exception {
         try {
-            new Sequence(seed).run();
+            new Sequence(seed, mutantFromProperty()).run();
         } catch (AssertionError e) {
             throw new AssertionError("seed " + seed + " (replay with -Dseed=" + seed + "): " + e.getMessage(), e);
         }
@@ -48,6 +98,7 @@ class BitmapModelTest {
 
     static final class Sequence {
         final long seed;
+        final Mutant mutant;
         final SplittableRandom rnd;
         final long chunks;
         CheckingStore store;
@@ -67,8 +118,9 @@ class BitmapModelTest {
         byte[][] prevDurable;
         final List<String> trace = new ArrayList<>();
 
-        Sequence(long seed) {
+        Sequence(long seed, Mutant mutant) {
             this.seed = seed;
+            this.mutant = mutant;
             this.rnd = new SplittableRandom(seed);
             this.chunks = SIZES[rnd.nextInt(SIZES.length)];
         }
@@ -82,7 +134,10 @@ class BitmapModelTest {
                     async, seed);
             WriteIntentBitmap.format(store, UUID, chunks * 128, 65536, 5, 0, events, allDirty);
             bm = WriteIntentBitmap.load(store, UUID, events, unclean,
-                    BitmapEngineOptions.defaults().startDaemon(false));
+                    BitmapEngineOptions.defaults().startDaemon(false).mutant(mutant));
+            if (rnd.nextBoolean()) {
+                daemonFlushesMembers();
+            }
             inflight = new int[(int) chunks];
             lastCompletion = new long[(int) chunks];
             java.util.Arrays.fill(lastCompletion, -1);
@@ -110,6 +165,16 @@ class BitmapModelTest {
             }
         }
 
+        /** The daemon flushes "the members" itself when it must (what RaidArray gives it). */
+        void daemonFlushesMembers() {
+            bm.memberFlush(() -> {
+                long t = bm.flushTicket();
+                bm.membersFlushed(t);
+                trace.add("daemon flushed members (ticket " + t + ")");
+                flushedTicketStep = Math.max(flushedTicketStep, step);
+            });
+        }
+
         byte[][] durable() {
             byte[][] d = new byte[store.copies()][];
             for (int c = 0; c < d.length; c++) {
@@ -123,22 +188,29 @@ class BitmapModelTest {
         }
 
         void step() {
-            boolean errorBefore = bm.writeError();
             boolean degradedBefore = degraded;
+            long faultsBefore = store.delivered();
             int op = rnd.nextInt(100);
             if (op < 22 && writes.size() < 6) {
                 long f = pick();
                 long l = Math.min(chunks - 1, f + rnd.nextInt(3));
                 trace.add("startWrite(" + f + "," + l + ")");
                 bm.startWrite(f, l);
-                // W1: the data write may go out now, so the bits must be durable in every copy.
+                // W1: the data write may go out now, so the bits must be durable in every copy;
+                // also in write-error state, unless the commit that released us met a fault
+                // (the store did not take the write: md kicks the bitmap then, and so do we).
+                boolean unprotected = store.delivered() != faultsBefore;
                 for (long c = f; c <= l; c++) {
-                    if (!store.durableInEveryCopy(c) && !bm.writeError()) {
-                        fail("W1: startWrite returned before chunk " + c + " was durable in every copy");
+                    if (!unprotected && !store.durableInEveryCopy(c)) {
+                        fail("W1: startWrite returned before chunk " + c + " was durable in every copy"
+                                + (bm.writeError() ? " (write-error state, no fault met by this commit)" : ""));
                     }
                     inflight[(int) c]++;
                 }
-                writes.add(new Write(f, l));
+                if (unprotected) {
+                    trace.add("(released by a failed commit)");
+                }
+                writes.add(new Write(f, l, unprotected));
             } else if (op < 40 && !writes.isEmpty()) {
                 Write w = writes.remove(rnd.nextInt(writes.size()));
                 boolean ok = rnd.nextInt(8) != 0;
@@ -201,6 +273,13 @@ class BitmapModelTest {
                 degraded = !degraded;
                 trace.add("setDegraded(" + degraded + ")");
                 bm.setDegraded(degraded);
+                if (degraded) {
+                    // As the array does when a member fails: the failure goes to the superblocks,
+                    // bitmap first (W3), so a clear decided before it is on disk before it.
+                    events++;
+                    bm.setEvents(events);
+                    bm.writeSuperblockNow();
+                }
             } else if (op < 92) {
                 trace.add("daemonTick");
                 bm.daemonTick();
@@ -221,15 +300,25 @@ class BitmapModelTest {
                     fail("W3: writeSuperblockNow returned but events " + events + " are not durable");
                 }
             }
-            bm.flushNow();
-            check(errorBefore, degradedBefore);
+            if (rnd.nextInt(4) == 0) {
+                // Only sometimes: between steps the flusher and the store's completions run on
+                // their own, and the checks must hold in those in-between states too.
+                trace.add("flushNow");
+                bm.flushNow();
+            }
+            check(degradedBefore);
         }
 
-        void check(boolean errorBefore, boolean degradedBefore) {
+        void check(boolean degradedBefore) {
             byte[][] now = durable();
             for (int copy = 0; copy < now.length; copy++) {
                 byte[] a = prevDurable[copy];
                 byte[] b = now[copy];
+                if (sb(b).isStale()) {
+                    // W3: a stale bitmap counts as all dirty, whatever its bits say (a clear
+                    // decided before a write error may reach the disk with the stale flag).
+                    continue;
+                }
                 int from = 256;
                 for (;;) {
                     int m = java.util.Arrays.mismatch(a, from, a.length, b, from, b.length);
@@ -246,13 +335,12 @@ class BitmapModelTest {
                     from = at + 1;
                 }
             }
-            if (!bm.writeError()) {
-                // No mark lost: every chunk with a write in flight is still durable (W1 kept).
-                for (Write w : writes) {
-                    for (long c = w.first; c <= w.last; c++) {
-                        if (!store.durableInEveryCopy(c)) {
-                            fail("W2: chunk " + c + " has a write in flight but its bit is not durable");
-                        }
+            // No mark lost: every chunk with a write in flight is still durable (W1 kept), in
+            // write-error state too; only writes released by a failed commit are exempt.
+            for (Write w : writes) {
+                for (long c = w.first; c <= w.last && !w.unprotected; c++) {
+                    if (!store.durableInEveryCopy(c)) {
+                        fail("W2: chunk " + c + " has a write in flight but its bit is not durable");
                     }
                 }
             }
@@ -291,8 +379,57 @@ class BitmapModelTest {
                     fail("write error but the stale flag never reached the disk");
                 }
             }
+            // L1: the array goes idle and whole: the member is back, the writes end, what they
+            // left NEEDED is resynced. A bitmap in write-error state is never cleared again (md),
+            // its stale flag (checked above) stands for every bit.
+            if (degraded) {
+                degraded = false;
+                trace.add("setDegraded(false)");
+                bm.setDegraded(false);
+            }
             for (Write w : writes) {
+                trace.add("endWrite(" + w.first + "," + w.last + ",true)");
                 bm.endWrite(w.first, w.last, true);
+                for (long c = w.first; c <= w.last; c++) {
+                    inflight[(int) c]--;
+                    lastCompletion[(int) c] = step;
+                }
+            }
+            writes.clear();
+            if (bm.writeError()) {
+                return;
+            }
+            for (int c = 0; c < chunks; c++) {
+                if (resync[c]) {
+                    // Ends the pass that was running; a write that failed during it left NEEDED.
+                    bm.endSync(c);
+                    resync[c] = false;
+                    lastCompletion[c] = step;
+                }
+                if (needed[c]) {
+                    if (!bm.startSync(c)) {
+                        fail("startSync(" + c + ") refused a chunk the model says is NEEDED");
+                    }
+                    bm.endSync(c);
+                    needed[c] = false;
+                    lastCompletion[c] = step;
+                }
+            }
+            trace.add("idle: resynced, two daemon passes");
+            step++;
+            daemonFlushesMembers();
+            bm.daemonTick();
+            bm.daemonTick();
+            bm.flushNow();
+            check(false);
+            byte[][] now = durable();
+            for (int copy = 0; copy < now.length; copy++) {
+                long dirty = io.bitmirror.bitmap.format.BitmapBits.countDirty(
+                        ByteBuffer.wrap(now[copy]).order(ByteOrder.LITTLE_ENDIAN), 256, chunks);
+                if (dirty != 0) {
+                    fail("L1: " + dirty + " chunks still dirty on disk in copy " + copy
+                            + " after two daemon passes with the array idle, whole and resynced");
+                }
             }
         }
 

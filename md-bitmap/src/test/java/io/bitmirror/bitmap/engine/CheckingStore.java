@@ -30,6 +30,8 @@ final class CheckingStore implements BitmapStore {
     private volatile boolean closed;
     private int failWrites;
     private int failFlushes;
+    /** Injected failures actually delivered (a write or a flush that failed). */
+    private long delivered;
     volatile String w6Violation;
 
     CheckingStore(long sizeBytes, int copies, boolean async, long seed) {
@@ -85,6 +87,7 @@ final class CheckingStore implements BitmapStore {
             fail = failWrites > 0;
             if (fail) {
                 failWrites--;
+                delivered++;
             }
             delay = async ? delays.nextLong(1, 60_000) : 0;
         }
@@ -118,6 +121,7 @@ final class CheckingStore implements BitmapStore {
     public synchronized void flush() throws IOException {
         if (failFlushes > 0) {
             failFlushes--;
+            delivered++;
             throw new IOException("injected flush failure");
         }
         for (int p = 0; p < unflushed.length; p++) {
@@ -141,6 +145,11 @@ final class CheckingStore implements BitmapStore {
     synchronized void heal() {
         failWrites = 0;
         failFlushes = 0;
+    }
+
+    /** How many injected failures the engine has met so far. */
+    synchronized long delivered() {
+        return delivered;
     }
 
     int copies() {

@@ -20,7 +20,8 @@ import java.util.List;
  * @param autoResync start the background resync/recovery at once
  * @param slots request slots (concurrent I/Os)
  * @param maxIoBytes largest single I/O
- * @param mutant a deliberate bitmap bug for fault-injection tests ({@link Mutant#NONE} normally)
+ * @param mutant a deliberate bitmap bug for fault-injection tests; {@link Mutant#NONE} unless code
+ *     asks (no property or CLI option of an array command can set it)
  * @param parallelMembers one I/O thread per member for writes; false: the writing thread writes
  *     each member in turn (faster on fast devices, see docs/BENCHMARKS.md)
  */
@@ -31,7 +32,7 @@ public record AssembleOptions(List<Path> devices, boolean run, MemberOpener open
     /** md's defaults: resync between 1,000 and 200,000 KiB/s, safe mode after 200 ms. */
     public static AssembleOptions of(List<Path> devices) {
         return new AssembleOptions(devices, false, FileMemberDevice::open, null, -1, 200, 1_000, 200_000, true, 64,
-                1 << 20, Mutant.fromSystemProperty(), false);
+                1 << 20, Mutant.NONE, false);
     }
 
     public AssembleOptions withRun(boolean r) {

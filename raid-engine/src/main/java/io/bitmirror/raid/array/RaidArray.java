@@ -81,7 +81,7 @@ public final class RaidArray implements AutoCloseable {
     private final Object stateLock = new Object();
     private final MemberFanout fanout;
     private final WriteIntentBitmap bitmap;
-    private final BitmapStore bitmapStore;
+    private final PowerCutStore bitmapStore;
 
     // ----------------------------------------------------------------- superblocks, safe mode
     private final Object sbLock = new Object();
@@ -101,7 +101,7 @@ public final class RaidArray implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean stopped;
 
-    private RaidArray(AssemblyPlan plan, AssembleOptions opts, MemberDevice[] devices, BitmapStore store,
+    private RaidArray(AssemblyPlan plan, AssembleOptions opts, MemberDevice[] devices, PowerCutStore store,
             WriteIntentBitmap bitmap, AtomicInteger copyMask) {
         MemberMetadata fresh = plan.freshest();
         Superblock f = fresh.superblock();
@@ -207,13 +207,14 @@ public final class RaidArray implements AutoCloseable {
             } else if (opts.externalBitmap() != null) {
                 store = opts.externalBitmap().open(f.setUuid(), f.size());
             }
+            PowerCutStore cuttable = store == null ? null : new PowerCutStore(store);
             if (store != null) {
                 BitmapEngineOptions eo = BitmapEngineOptions.defaults().startDaemon(true).mutant(opts.mutant());
                 if (opts.daemonSleepMillis() >= 0) {
                     eo = eo.daemonSleepMillis(opts.daemonSleepMillis());
                 }
                 try {
-                    bitmap = WriteIntentBitmap.load(store, f.setUuid(), f.events(), unclean, eo);
+                    bitmap = WriteIntentBitmap.load(cuttable, f.setUuid(), f.events(), unclean, eo);
                 } catch (MdFormatException e) {
                     throw new ArrayException("bitmap: " + e.getMessage());
                 }
@@ -221,7 +222,7 @@ public final class RaidArray implements AutoCloseable {
                     LOG.warn("{}: {}", f.setName(), bitmap.loadReason());
                 }
             }
-            RaidArray a = new RaidArray(plan, opts, devices, store, bitmap, copyMask);
+            RaidArray a = new RaidArray(plan, opts, devices, cuttable, bitmap, copyMask);
             self[0] = a;
             a.start(plan, unclean);
             return a;
@@ -246,6 +247,9 @@ public final class RaidArray implements AutoCloseable {
         }
         if (bitmap != null) {
             bitmap.setDegraded(isDegraded());
+            // L1: the daemon flushes the members itself when idle chunks wait for a flush that no
+            // client sends (md's preflush on bitmap page writes).
+            bitmap.memberFlush(this::flushForBitmapDaemon);
         }
         Superblock f = plan.freshest().superblock();
         if (unclean) {
@@ -1036,10 +1040,17 @@ public final class RaidArray implements AutoCloseable {
 
     // ================================================================= housekeeping
 
+    /**
+     * The bitmap daemon's own member flush (L1), on the daemon thread. Not once the array stops:
+     * stop() runs the last passes and flushes itself, and an abandoned array writes nothing more.
+     */
+    private void flushForBitmapDaemon() throws IOException {
+        if (running) {
+            flush();
+        }
+    }
+
     private void housekeep() {
-        long lastFlush = System.nanoTime();
-        long flushEvery = (bitmap == null ? 5_000 : Math.max(100, options.daemonSleepMillis() >= 0
-                ? options.daemonSleepMillis() : 5_000)) * 1_000_000L;
         while (running) {
             LockSupport.parkNanos(this, Math.max(10_000_000L, options.safeModeMillis() * 1_000_000L / 4));
             if (!running) {
@@ -1050,13 +1061,7 @@ public final class RaidArray implements AutoCloseable {
                     updateSuperblocks();
                 }
                 markCleanIfIdle();
-                if (bitmap != null && mode == MODE_ACTIVE && System.nanoTime() - lastFlush > flushEvery) {
-                    // Lazy clearing needs a member flush after a chunk's last write (W2); a client
-                    // that never flushes would otherwise keep every chunk dirty.
-                    lastFlush = System.nanoTime();
-                    flush();
-                }
-            } catch (IOException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 LOG.warn("{}: housekeeping: {}", name, e.toString());
             }
         }
@@ -1119,9 +1124,13 @@ public final class RaidArray implements AutoCloseable {
         resync.startIfRequested();
     }
 
-    /** Threads of the write path (member I/O, bitmap flusher and daemon), for allocation checks. */
+    /**
+     * Threads of the write path (member I/O, bitmap flusher and daemon) and the housekeeper
+     * (safe mode, superblock upkeep), for allocation checks.
+     */
     public List<Thread> ioThreads() {
         List<Thread> t = new ArrayList<>(Arrays.asList(fanout.threads()));
+        t.add(housekeeper);
         if (bitmap != null) {
             t.add(bitmap.flusherThread());
             if (bitmap.daemonThread() != null) {
@@ -1176,12 +1185,16 @@ public final class RaidArray implements AutoCloseable {
     }
 
     /**
-     * Drops the array as a crash would: threads stop, devices close, nothing more is written.
-     * For tests and the crash explorer.
+     * Drops the array as a crash would: threads stop, devices close, nothing more is written, not
+     * even the bitmap pages that are dirty in memory (the engine's close would write and flush
+     * them: its store has lost power first). For tests and the crash explorer.
      */
     public void abandon() {
         stopped = true;
         running = false;
+        if (bitmapStore != null) {
+            bitmapStore.cut();
+        }
         resync.abandon();
         LockSupport.unpark(housekeeper);
         closeAll();

@@ -2,6 +2,7 @@ package io.bitmirror.raid.array;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
@@ -19,9 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * W5 measured: in steady state the write path (writer threads, member I/O threads, bitmap
- * flusher and daemon) allocates zero bytes per write. Warm-up, then settle rounds until one
- * round allocates nothing (JIT compilation resolves constants once per class), then a measured
- * window that must allocate exactly 0 bytes.
+ * flusher and daemon, and the array's housekeeper) allocates zero bytes per write. Warm-up, then
+ * settle rounds until one round allocates nothing (JIT compilation resolves constants once per
+ * class), then a measured window that must allocate exactly 0 bytes. The writes keep a hot set
+ * of chunks dirty and visit the others now and then, with no client flush: so inside the window
+ * the bitmap's slow path (a clean chunk, a page write) runs, and so do the daemon's clearing and
+ * its own member flushes (L1); the window's counters prove it.
  */
 class WritePathAllocationTest {
     @TempDir
@@ -36,7 +40,7 @@ class WritePathAllocationTest {
             List<Path> m = TestArrays.files(dir, 2, 64L << 20);
             ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "alloc", "h", 0, true, false, m,
                     Instant.now())).write();
-            RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(50)
+            RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(10)
                     .withParallelMembers(memberThreads));
             try {
                 run(a);
@@ -55,6 +59,9 @@ class WritePathAllocationTest {
         }
     }
 
+    /** 8 chunks of 1 MiB. */
+    static final long HOT_BLOCKS = 8 * 256;
+
     private static final class Writer extends Thread {
         final RaidArray a;
         final long blocks;
@@ -62,8 +69,12 @@ class WritePathAllocationTest {
         volatile long done;
         volatile Throwable failure;
 
+        /** Where this writer's visits to the cold chunks start (the writers stay apart). */
+        final long spread;
+
         Writer(RaidArray a, int n) {
             super("alloc-writer-" + n);
+            this.spread = n * 27L * 256;
             this.a = a;
             this.blocks = a.sizeBytes() / 4096;
             setDaemon(true);
@@ -84,10 +95,11 @@ class WritePathAllocationTest {
                     x ^= x << 13;
                     x ^= x >>> 7;
                     x ^= x << 17;
-                    a.write(s, ((x >>> 1) % blocks) * 4096, 4096, false);
-                    if ((done & 1023) == 0) {
-                        a.flush(s);
-                    }
+                    // Mostly the first 8 chunks (hot, dirty all along); every 256th write goes to
+                    // one of the others in turn, long idle in between: cleared, then dirtied again.
+                    long block = (done & 255) == 0 ? HOT_BLOCKS + ((done >>> 8) * 273 + spread) % (blocks - HOT_BLOCKS)
+                            : (x >>> 1) % HOT_BLOCKS;
+                    a.write(s, block * 4096, 4096, false);
                     done = done + 1;
                 }
             } catch (Throwable t) {
@@ -118,12 +130,23 @@ class WritePathAllocationTest {
         // The measured window; repeated (at most 3 times) only if a one-off JIT event allocated
         // in it: steady state means some whole window of 400,000 writes allocates nothing.
         long allocated = -1;
+        WriteIntentBitmap bm = a.bitmap();
+        long pageWrites = 0;
+        long cleared = 0;
+        long memberFlushes = 0;
         for (int window = 0; window < 3 && allocated != 0; window++) {
+            long pw0 = bm.pageWrites();
+            long cl0 = bm.clearedChunks();
+            long mf0 = bm.daemonMemberFlushes();
             long[] before = ThreadAllocation.snapshot(path);
             target += 2 * per;
             advance(writers, target);
             allocated = ThreadAllocation.delta(before, ThreadAllocation.snapshot(path));
-            System.out.printf("write path window %d: %d bytes%n", window, allocated);
+            pageWrites = bm.pageWrites() - pw0;
+            cleared = bm.clearedChunks() - cl0;
+            memberFlushes = bm.daemonMemberFlushes() - mf0;
+            System.out.printf("write path window %d: %d bytes; in the window %d bitmap page writes, %d chunks "
+                    + "cleared, %d member flushes by the daemon%n", window, allocated, pageWrites, cleared, memberFlushes);
         }
         for (Writer w : writers) {
             w.todo = -1;
@@ -133,6 +156,10 @@ class WritePathAllocationTest {
         System.out.printf("write path: %d writes measured, %d bytes allocated over %d threads%n", 2 * 2 * per, allocated,
                 path.size());
         assertEquals(0, allocated, "the write path must not allocate in steady state (W5)");
+        // The window measured the slow path and the clearing, not only the lock-free fast path.
+        assertTrue(pageWrites > 0, "no bitmap page write (slow path) in the measured window");
+        assertTrue(cleared > 0, "no chunk cleared in the measured window");
+        assertTrue(memberFlushes > 0, "the daemon did not flush the members itself in the measured window");
     }
 
     private static void advance(List<Writer> writers, long target) throws InterruptedException {

@@ -22,10 +22,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * W5 through NBD: the server's reader and workers plus the array's threads allocate nothing per
- * request in steady state, with 8 writes in flight on the connection.
+ * W5 through NBD: the server's reader and workers plus the array's threads (member I/O, bitmap
+ * flusher and daemon, housekeeper) allocate nothing per request in steady state, with 8 writes in
+ * flight on the connection. Most writes go to a hot set of chunks; every 64th to the next of the
+ * others in turn, idle long enough in between to be cleared by the daemon (no client flush: the
+ * daemon flushes the members itself): so the measured window holds bitmap page writes for chunks
+ * that had been cleared (the slow path after the clearing), which the test asserts.
  */
 class SessionAllocationTest {
+    /** 8 chunks of 1 MiB. */
+    static final long HOT_BLOCKS = 8 * 256;
+
     @TempDir
     Path dir;
 
@@ -35,7 +42,7 @@ class SessionAllocationTest {
         List<Path> m = TestArrays.files(dir, 2, 32L << 20);
         ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "sess", "h", 0, true, false, m,
                 Instant.now())).write();
-        RaidArray a = RaidArray.assemble(AssembleOptions.of(m));
+        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(5));
         Path sock = dir.resolve("s.sock");
         NbdServer server = NbdServer.start(a, "sess", NbdUri.unix(sock), false, dispatch);
         try (RawNbdClient c = new RawNbdClient(sock).handshake()) {
@@ -47,7 +54,9 @@ class SessionAllocationTest {
                 try {
                     for (int r = 0; r < 500; r++) {
                         for (int i = 0; i < 8; i++) {
-                            long blk = (cookie[0] * 2654435761L) % blocks;
+                            long n = cookie[0];
+                            long blk = (n & 63) == 0 ? HOT_BLOCKS + ((n >>> 6) * 273) % (blocks - HOT_BLOCKS)
+                                    : (n * 2654435761L) % HOT_BLOCKS;
                             req.clear();
                             req.putInt(Nbd.REQUEST_MAGIC).putShort((short) 0).putShort((short) Nbd.CMD_WRITE)
                                     .putLong(cookie[0]++).putLong(blk * 4096).putInt(4096);
@@ -77,17 +86,24 @@ class SessionAllocationTest {
             }
             // Repeated (at most 3 times) only if a one-off JIT event allocated in the window.
             long allocated = -1;
+            long pageWrites = 0;
             for (int window = 0; window < 3 && allocated != 0; window++) {
+                long pw0 = a.status().bitmapPageWrites();
                 long[] before = ThreadAllocation.snapshot(path);
                 for (int i = 0; i < 10; i++) {
                     batch.run();
                 }
                 allocated = ThreadAllocation.delta(before, ThreadAllocation.snapshot(path));
-                System.out.printf("nbd session window %d: %d bytes%n", window, allocated);
+                pageWrites = a.status().bitmapPageWrites() - pw0;
+                System.out.printf("nbd session window %d: %d bytes, %d bitmap page writes%n", window, allocated,
+                        pageWrites);
             }
             System.out.printf("nbd session (%s): 40000 writes measured, %d bytes allocated over %d threads%n", dispatch,
                     allocated, path.size());
             assertEquals(0, allocated, "NBD reader, workers and array threads must not allocate per request (W5)");
+            // Every cold chunk was written during the warm-up, so a page write now means the
+            // daemon had cleared it and the write took the slow path again, both in the window.
+            assertTrue(pageWrites > 0, "no chunk was cleared and dirtied again in the measured window");
         } finally {
             server.stop();
             a.stop();

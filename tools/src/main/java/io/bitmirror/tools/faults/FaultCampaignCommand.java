@@ -86,8 +86,10 @@ public final class FaultCampaignCommand implements Callable<Integer> {
         }
         out.println(String.format(Locale.ROOT, "time %.1f s", r.seconds()));
         if (m != null) {
-            out.println(r.violations() > 0 ? "mutant " + m.cliName() + " caught"
-                    : "mutant " + m.cliName() + " NOT caught");
+            // Caught means caught by the check meant for it, not by any violation at all.
+            out.println(r.violations(m.check()) > 0 ? "mutant " + m.cliName() + " caught ("
+                    + r.violations(m.check()) + " " + m.check() + " violations)"
+                    : "mutant " + m.cliName() + " NOT caught (no " + m.check() + " violation)");
         }
         return r.violations() > 0 ? 1 : 0;
     }
