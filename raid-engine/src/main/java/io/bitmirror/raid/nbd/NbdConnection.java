@@ -25,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * always go to workers or are cut in pieces. Requests and buffers are preallocated; the steady
  * state allocates nothing.
  *
+ * <p>The array's request slots are shared by every connection, so no slot ever waits on this
+ * connection's client: a write's payload is in this connection's memory (the receive buffer, or
+ * {@link StagingBuffers}) before a slot is taken, and a read's data is copied out of its slot
+ * (into the reader's batch, or the staging buffers) and the slot released before the reply is
+ * written. A connection holds at most {@link #SLOTS_PER_CONNECTION} slots, and the staging
+ * buffers bound its bytes in flight: a client that never reads its replies stalls its own reader
+ * only. {@link #abort} (the server's stop) closes the socket and cancels queued requests.
+ *
  * <p>A malformed request (bad magic, a write longer than {@link Nbd#MAX_REQUEST}, a payload cut
  * short) ends the connection cleanly; a request outside the export gets an error reply. Nothing
  * is ever written outside the data area: every range is checked here and again by the array.
@@ -34,6 +42,8 @@ final class NbdConnection implements Runnable {
 
     static final int WORKERS = 16;
     static final int REQUESTS = 32;
+    /** Shared slots one connection may hold at once: a quarter of the array's 64. */
+    static final int SLOTS_PER_CONNECTION = 16;
     /**
      * Receive buffer: about 15 queued 4 KiB writes per read. Not larger, because the part of a big
      * payload that arrives with its header is copied once more (buffer, then slot), while the
@@ -48,7 +58,10 @@ final class NbdConnection implements Runnable {
     static final class Request {
         final int index;
         final ByteBuffer replyHeader = ByteBuffer.allocateDirect(Nbd.REPLY_LENGTH).order(ByteOrder.BIG_ENDIAN);
-        final ByteBuffer[] gather = new ByteBuffer[2];
+        /** Header, then a read's data: its slot (reader) or its staging chunks (workers). */
+        final ByteBuffer[] gather = new ByteBuffer[1 + StagingBuffers.PER_REQUEST];
+        /** The staging chunks a dispatched read's reply waits in, as a mask (0: none). */
+        long staged;
         int type;
         int flags;
         long cookie;
@@ -98,7 +111,11 @@ final class NbdConnection implements Runnable {
                     }
                     sleeping = false;
                 }
-                execute(r, scratch);
+                if (aborted) {
+                    cancel(r);
+                } else {
+                    execute(r, scratch);
+                }
             }
         }
     }
@@ -116,7 +133,10 @@ final class NbdConnection implements Runnable {
     private final RequestHeader header = new RequestHeader();
     private final ByteBuffer readerScratch = DirectIo.allocate(BLOCK);
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger slotsHeld = new AtomicInteger();
+    private final StagingBuffers staging;
     private volatile boolean workersDone;
+    private volatile boolean aborted;
     private int next;
 
     NbdConnection(SocketChannel ch, NbdServer server, int id) {
@@ -129,6 +149,7 @@ final class NbdConnection implements Runnable {
         // waiting for them before it sends anything more.
         this.in = new SocketInput(ch, INPUT_BYTES, out::flush);
         this.policy = new InlinePolicy(server.dispatch());
+        this.staging = new StagingBuffers(array.maxIoBytes());
         for (int i = 0; i < REQUESTS; i++) {
             requests[i] = new Request(i);
         }
@@ -227,14 +248,9 @@ final class NbdConnection implements Runnable {
                         }
                         continue;
                     }
-                    r.slot = array.acquireSlot();
-                    ByteBuffer d = r.slot.data();
-                    int head = (int) (offset & (BLOCK - 1));
-                    d.limit(head + (int) length).position(head);
-                    if (!in.readInto(d)) {
+                    if (!receiveWrite(r)) {
                         // A payload cut short: nothing of it is written.
                         warnCutShort();
-                        array.releaseSlot(r.slot);
                         releaseRequest(r);
                         return;
                     }
@@ -249,11 +265,10 @@ final class NbdConnection implements Runnable {
                         largeRead(r);
                         continue;
                     }
-                    r.slot = array.acquireSlot();
-                    run(r);
+                    read(r);
                     break;
                 case Nbd.CMD_FLUSH:
-                    r.slot = array.acquireSlot();
+                    r.slot = slot();
                     dispatch(r);
                     break;
                 case Nbd.CMD_TRIM:
@@ -262,7 +277,7 @@ final class NbdConnection implements Runnable {
                         refuse(r, type == Nbd.CMD_TRIM ? Nbd.EINVAL : Nbd.ENOSPC);
                         continue;
                     }
-                    r.slot = array.acquireSlot();
+                    r.slot = slot();
                     dispatch(r);
                     break;
                 default:
@@ -299,13 +314,88 @@ final class NbdConnection implements Runnable {
     }
 
     /**
-     * Runs a request that fits one slot: on this (the reader) thread when it is a plain read or
-     * write and the policy says requests are fast, on a worker otherwise. Flushes and FUA wait
-     * for a device flush, which is never fast.
+     * Takes a shared slot, first waiting while this connection holds its share. Reader thread
+     * only (the check and the count cannot race).
+     */
+    private IoSlot slot() throws IOException {
+        while (slotsHeld.get() >= SLOTS_PER_CONNECTION) {
+            if (aborted) {
+                throw new IOException("connection closed");
+            }
+            LockSupport.parkNanos(this, 20_000);
+        }
+        slotsHeld.incrementAndGet();
+        return array.acquireSlot();
+    }
+
+    private void releaseSlot(IoSlot s) {
+        array.releaseSlot(s);
+        slotsHeld.decrementAndGet();
+    }
+
+    /**
+     * Brings a write's payload (one slot's worth at most) into its slot. The whole payload is in
+     * this connection's memory before the shared slot is taken, so a client that sends half a
+     * payload and stops holds no slot: small payloads wait in the receive buffer (no extra copy),
+     * larger ones in the staging buffers (one copy more).
+     *
+     * @return false when the client hung up in the middle of the payload
+     */
+    private boolean receiveWrite(Request r) throws IOException {
+        int head = (int) (r.offset & (BLOCK - 1));
+        int length = (int) r.length;
+        if (length <= INPUT_BYTES) {
+            if (!in.need(length)) {
+                return false;
+            }
+            r.slot = slot();
+            ByteBuffer d = r.slot.data();
+            d.limit(head + length).position(head);
+            // Buffered already: this reads nothing from the socket.
+            in.readInto(d);
+            return true;
+        }
+        long m = staging.take(length);
+        try {
+            if (!staging.receive(m, length, in)) {
+                return false;
+            }
+            r.slot = slot();
+            ByteBuffer d = r.slot.data();
+            d.limit(head + length).position(head);
+            staging.drain(m, length, d);
+            return true;
+        } finally {
+            staging.give(m);
+        }
+    }
+
+    /**
+     * A read that fits one slot: on the reader when the policy says requests are fast and its
+     * reply fits the batch, on a worker otherwise. FUA waits for a device flush, never fast.
+     */
+    private void read(Request r) throws IOException {
+        boolean eligible = (r.flags & Nbd.CMD_FLAG_FUA) == 0 && r.length <= BATCH_BYTES - Nbd.REPLY_LENGTH;
+        long t0 = eligible ? System.nanoTime() : 0;
+        if (eligible && policy.inline(t0)) {
+            // Room in the batch first: if the batch has to go out, it goes while no slot is held.
+            out.reserve(Nbd.REPLY_LENGTH + (int) r.length);
+            r.slot = slot();
+            runInline(r, t0);
+            return;
+        }
+        // The reply's data will wait in this connection's memory, not in the slot.
+        r.staged = staging.take(r.length);
+        r.slot = slot();
+        dispatch(r);
+    }
+
+    /**
+     * Runs a write whose payload is in its slot: on this (the reader) thread when the policy says
+     * requests are fast, on a worker otherwise. FUA waits for a device flush, never fast.
      */
     private void run(Request r) {
-        boolean eligible = (r.type == Nbd.CMD_READ || r.type == Nbd.CMD_WRITE) && (r.flags & Nbd.CMD_FLAG_FUA) == 0;
-        if (!eligible) {
+        if ((r.flags & Nbd.CMD_FLAG_FUA) != 0) {
             dispatch(r);
             return;
         }
@@ -314,17 +404,27 @@ final class NbdConnection implements Runnable {
             dispatch(r);
             return;
         }
+        runInline(r, t0);
+    }
+
+    /** Runs a read or write on the reader; a read's reply goes into the batch before its slot goes back. */
+    private void runInline(Request r, long t0) {
+        int error;
         try {
-            int error = perform(r, r.slot, r.offset, r.length, readerScratch, false);
+            error = perform(r, r.slot, r.offset, r.length, readerScratch, false);
             if (r.type == Nbd.CMD_READ && error == 0) {
+                // Room was reserved: this copies into the batch and never writes the socket.
                 out.queue(0, r.cookie, readData(r));
-            } else {
-                out.queue(error, r.cookie, null);
+                error = -1;
             }
         } finally {
-            array.releaseSlot(r.slot);
-            releaseRequest(r);
+            releaseSlot(r.slot);
+            r.slot = null;
         }
+        if (error >= 0) {
+            out.queue(error, r.cookie, null);
+        }
+        releaseRequest(r);
         long t1 = System.nanoTime();
         policy.ran(t1 - t0, t1);
     }
@@ -344,22 +444,47 @@ final class NbdConnection implements Runnable {
         w.submit(r);
     }
 
-    /** Runs one request (worker thread) and replies. */
+    /**
+     * Runs one request (worker thread) and replies. The slot goes back to the pool before the
+     * reply is written: a read's data is copied to the connection's staging chunks first, so a
+     * client that does not read its replies keeps this worker waiting, never a shared slot.
+     */
     private void execute(Request r, ByteBuffer scratch) {
+        int error;
+        boolean data = false;
         try {
-            int error = perform(r, r.slot, r.offset, r.length, scratch, true);
+            error = perform(r, r.slot, r.offset, r.length, scratch, true);
             if (r.type == Nbd.CMD_READ && error == 0) {
-                replyNow(r, 0, readData(r));
-            } else {
-                replyNow(r, error, null);
+                staging.fill(r.staged, readData(r));
+                data = true;
             }
         } finally {
-            if (r.slot != null) {
-                array.releaseSlot(r.slot);
-            }
+            releaseSlot(r.slot);
+            r.slot = null;
+        }
+        try {
+            fillHeader(r, error);
+            r.replyHeader.flip();
+            int count = 1 + (data ? staging.views(r.staged, r.length, r.gather, 1) : 0);
+            out.send(r.gather, count);
+        } finally {
+            staging.give(r.staged);
+            r.staged = 0;
             releaseRequest(r);
             inFlight.decrementAndGet();
         }
+    }
+
+    /** A queued request of an aborted connection: its resources go back, nothing runs. */
+    private void cancel(Request r) {
+        if (r.slot != null) {
+            releaseSlot(r.slot);
+            r.slot = null;
+        }
+        staging.give(r.staged);
+        r.staged = 0;
+        releaseRequest(r);
+        inFlight.decrementAndGet();
     }
 
     /**
@@ -484,7 +609,8 @@ final class NbdConnection implements Runnable {
 
     /** A write longer than a slot: payload read piece by piece, each piece written in turn. */
     private boolean largeWrite(Request r) throws IOException {
-        IoSlot s = array.acquireSlot();
+        // Each piece arrives in the connection's own memory; a slot is taken only to write it.
+        long m = staging.take(pieceBytes());
         int error = 0;
         try {
             long at = r.offset;
@@ -492,27 +618,36 @@ final class NbdConnection implements Runnable {
             while (at < end) {
                 long pieceEnd = Math.min(end, (at & ~(BLOCK - 1L)) + pieceBytes());
                 int head = (int) (at & (BLOCK - 1));
-                ByteBuffer d = s.data();
-                d.limit(head + (int) (pieceEnd - at)).position(head);
-                if (!in.readInto(d)) {
+                if (!staging.receive(m, pieceEnd - at, in)) {
                     warnCutShort();
                     return false;
                 }
                 if (error == 0) {
-                    error = perform(r, s, at, pieceEnd - at, readerScratch, false);
+                    IoSlot s = slot();
+                    try {
+                        ByteBuffer d = s.data();
+                        d.limit(head + (int) (pieceEnd - at)).position(head);
+                        staging.drain(m, pieceEnd - at, d);
+                        error = perform(r, s, at, pieceEnd - at, readerScratch, false);
+                    } finally {
+                        releaseSlot(s);
+                    }
                 }
                 at = pieceEnd;
             }
             if (error == 0 && (r.flags & Nbd.CMD_FLAG_FUA) != 0) {
                 // FUA covers the whole request: one flush after the last piece.
+                IoSlot s = slot();
                 try {
                     array.flush(s);
                 } catch (IOException e) {
                     error = Nbd.EIO;
+                } finally {
+                    releaseSlot(s);
                 }
             }
         } finally {
-            array.releaseSlot(s);
+            staging.give(m);
         }
         out.queue(error, r.cookie, null);
         releaseRequest(r);
@@ -521,7 +656,8 @@ final class NbdConnection implements Runnable {
 
     /** A read longer than a slot: the reply header, then the data piece by piece. */
     private void largeRead(Request r) throws IOException {
-        IoSlot s = array.acquireSlot();
+        // Taken before the stream's lock: workers give chunks back only after they have sent.
+        long m = staging.take(pieceBytes());
         try {
             synchronized (out.beginStream()) {
                 fillHeader(r, 0);
@@ -531,20 +667,31 @@ final class NbdConnection implements Runnable {
                 long end = r.offset + r.length;
                 while (at < end) {
                     long pieceEnd = Math.min(end, (at & ~(BLOCK - 1L)) + pieceBytes());
-                    int err = perform(r, s, at, pieceEnd - at, readerScratch, false);
-                    if (err != 0) {
-                        // The header already said success: the only honest way out is to hang up.
-                        throw new IOException("read error in the middle of a large read");
+                    long n = pieceEnd - at;
+                    // The piece is copied out and its slot released before the socket may block.
+                    IoSlot s = slot();
+                    try {
+                        int err = perform(r, s, at, n, readerScratch, false);
+                        if (err != 0) {
+                            // The header already said success: the only honest way out is to hang up.
+                            throw new IOException("read error in the middle of a large read");
+                        }
+                        int head = (int) (at & (BLOCK - 1));
+                        ByteBuffer d = s.data();
+                        d.limit(head + (int) n).position(head);
+                        staging.fill(m, d);
+                    } finally {
+                        releaseSlot(s);
                     }
-                    int head = (int) (at & (BLOCK - 1));
-                    ByteBuffer d = s.data();
-                    d.limit(head + (int) (pieceEnd - at)).position(head);
-                    out.writeHeld(d);
+                    int k = staging.views(m, n, r.gather, 1);
+                    for (int i = 1; i <= k; i++) {
+                        out.writeHeld(r.gather[i]);
+                    }
                     at = pieceEnd;
                 }
             }
         } finally {
-            array.releaseSlot(s);
+            staging.give(m);
             releaseRequest(r);
         }
     }
@@ -554,19 +701,13 @@ final class NbdConnection implements Runnable {
         ReplyOutput.putHeader(r.replyHeader, error, r.cookie);
     }
 
-    /** Sends a simple reply (header, then data for a successful read) at once; worker threads. */
-    private void replyNow(Request r, int error, ByteBuffer data) {
-        fillHeader(r, error);
-        r.replyHeader.flip();
-        r.gather[1] = data;
-        out.send(r.gather, data == null ? 1 : 2);
-        r.gather[1] = null;
-    }
-
-    private Request acquireRequest() {
+    private Request acquireRequest() throws IOException {
         while (true) {
             long f = freeRequests.get();
             if (f == 0) {
+                if (aborted) {
+                    throw new IOException("connection closed");
+                }
                 LockSupport.parkNanos(this, 20_000);
                 continue;
             }
@@ -603,6 +744,22 @@ final class NbdConnection implements Runnable {
             // closing a socket that already failed
         }
         server.closed(this);
+    }
+
+    /**
+     * Called by the server when stopping, once the connection has had its time to drain: closes
+     * the socket, which wakes the reader and any worker blocked on it, and makes the workers
+     * drop the requests still queued, so nothing more reaches the array. A request already on
+     * the array finishes there; its reply is lost with the socket.
+     */
+    void abort() {
+        aborted = true;
+        staging.close();
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // already closed
+        }
     }
 
     /** Called by the server on shutdown: the reader sees end of stream and drains. */

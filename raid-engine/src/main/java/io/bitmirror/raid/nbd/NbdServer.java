@@ -22,12 +22,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Serves one array over NBD on a Unix socket (mode 0600, the default) or on TCP (loopback
  * unless remote clients were explicitly allowed). One thread accepts; each connection has a
- * reader, which runs fast requests itself, and a few workers for the rest. {@link #stop()} stops accepting, lets every connection finish the
- * requests it has, and closes them.
+ * reader, which runs fast requests itself, and a few workers for the rest; each connection has
+ * its own budget of shared slots and of bytes in flight, so a client that does not read its
+ * replies slows only itself. {@link #stop()} stops accepting, lets every connection finish the
+ * requests it has for a short while, then closes the rest and drops their queued requests.
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
     private static final int STRIPES = 256;
+    /** How long a stop lets connections finish and answer their requests before closing them. */
+    static final long DRAIN_NANOS = 2_000_000_000L;
 
     private final RaidArray array;
     private final String exportName;
@@ -92,6 +96,20 @@ public final class NbdServer implements AutoCloseable {
         return s;
     }
 
+    /** True when every connection ended within {@code nanos}. */
+    private boolean awaitConnections(long nanos) {
+        long end = System.nanoTime() + nanos;
+        while (!connections.isEmpty() && System.nanoTime() < end) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return connections.isEmpty();
+    }
+
     private void accept() {
         while (running) {
             SocketChannel c;
@@ -112,6 +130,10 @@ public final class NbdServer implements AutoCloseable {
             }
             NbdConnection conn = new NbdConnection(c, this, ++ids);
             connections.add(conn);
+            if (!running) {
+                // Accepted while stop() went through the connections: it is not served.
+                conn.abort();
+            }
             Thread t = new Thread(conn, "nbd-" + ids);
             t.setDaemon(true);
             t.start();
@@ -166,7 +188,13 @@ public final class NbdServer implements AutoCloseable {
         return t;
     }
 
-    /** Stops accepting, drains every connection and closes it. */
+    /**
+     * Stops accepting, lets every connection finish and answer what it has for up to
+     * {@link #DRAIN_NANOS}, then closes the connections that are still busy (a client that does
+     * not read its replies, or keeps sending) and drops their queued requests. Returns when no
+     * connection is left, so that nothing reaches the array after this: the caller stops the
+     * array (and closes its members) next.
+     */
     public void stop() {
         running = false;
         try {
@@ -177,13 +205,14 @@ public final class NbdServer implements AutoCloseable {
         for (NbdConnection c : connections) {
             c.shutdown();
         }
-        long end = System.nanoTime() + 30_000_000_000L;
-        while (!connections.isEmpty() && System.nanoTime() < end) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        if (!awaitConnections(DRAIN_NANOS)) {
+            LOG.info("closing {} connection(s) still busy after {} ms", connections.size(), DRAIN_NANOS / 1_000_000);
+            for (NbdConnection c : connections) {
+                c.abort();
+            }
+            // Now only requests already on the array are waited for.
+            if (!awaitConnections(30_000_000_000L)) {
+                LOG.warn("{} connection(s) did not end", connections.size());
             }
         }
         if (socketPath != null) {

@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The sending side of a connection. Workers send each reply at once; the reader, which runs
- * fast requests itself, batches its replies and sends them in one write before it next reads
- * the socket (see {@link SocketInput}). Every write to the socket happens under one lock, so
+ * fast requests itself, batches its replies (copied, so their slots are free again) and sends
+ * them in one write before it next reads the socket (see {@link SocketInput}). Every write to the socket happens under one lock, so
  * replies never interleave. After a failed write the connection is broken and nothing more is
  * sent.
  */
@@ -61,30 +61,26 @@ final class ReplyOutput {
      * Reader thread only.
      */
     void queue(int error, long cookie, ByteBuffer data) {
-        int need = Nbd.REPLY_LENGTH + (data == null ? 0 : data.remaining());
+        reserve(Nbd.REPLY_LENGTH + (data == null ? 0 : data.remaining()));
+        putHeader(batch, error, cookie);
+        if (data != null) {
+            batch.put(data);
+        }
+    }
+
+    /**
+     * Makes room for {@code need} bytes (at most the batch's size) in the batch, sending it if
+     * it has not. The reader calls this before it takes a slot for a read it runs itself, so that
+     * the batch never goes out, and never waits on the client, while a shared slot is held.
+     * Reader thread only.
+     */
+    void reserve(int need) {
+        if (need > batch.capacity()) {
+            throw new IllegalArgumentException("a reply of " + need + " bytes does not fit the batch");
+        }
         if (batch.remaining() < need) {
             flush();
         }
-        putHeader(batch, error, cookie);
-        if (data == null) {
-            return;
-        }
-        if (batch.remaining() >= data.remaining()) {
-            batch.put(data);
-            return;
-        }
-        // Too large to batch: the batch (ending with this header), then the data straight from
-        // its slot, under one hold of the lock so no other reply comes in between.
-        batch.flip();
-        synchronized (lock) {
-            try {
-                writeAll(batch);
-                writeAll(data);
-            } catch (IOException e) {
-                fail(e);
-            }
-        }
-        batch.clear();
     }
 
     /** Writes a simple reply header (magic, error, cookie) at {@code b}'s position. */

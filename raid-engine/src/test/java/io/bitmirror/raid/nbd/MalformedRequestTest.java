@@ -7,9 +7,15 @@ import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.metadata.TestArrays;
 
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.time.Instant;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -34,6 +40,10 @@ class MalformedRequestTest {
     private Path sock;
     private RawNbdClient good;
     private final byte[] known = new byte[8192];
+    private List<Path> members;
+    /** Where each member's bytes past the data area start, and their SHA-256 before the test. */
+    private final List<Long> tailStart = new ArrayList<>();
+    private final List<byte[]> tailHash = new ArrayList<>();
 
     /** Who runs reads and writes in this run. */
     Dispatch dispatch() {
@@ -43,9 +53,27 @@ class MalformedRequestTest {
     @BeforeEach
     void start() throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 8L << 20);
-        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 64 << 10, "nbdtest", "h", 0, true, false, m,
-                Instant.now())).write();
+        members = m;
+        // A 6 MiB export on 8 MiB members: each member keeps about 2 MiB past its data area,
+        // filled with a pattern here and hashed, so that the after-check compares contents.
+        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 64 << 10, "nbdtest", "h",
+                (6L << 20) / 512, true, false, m, Instant.now())).write();
+        SplittableRandom pattern = new SplittableRandom(7);
+        for (Path p : m) {
+            long start = MetadataReader.read(p).superblock().dataOffset() * 512 + (6L << 20);
+            long len = Files.size(p) - start;
+            assertTrue(len >= 1 << 20, "no room past the data area of " + p);
+            byte[] fill = new byte[(int) len];
+            pattern.nextBytes(fill);
+            try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
+                f.seek(start);
+                f.write(fill);
+            }
+            tailStart.add(start);
+            tailHash.add(tailHash(p, start));
+        }
         array = RaidArray.assemble(AssembleOptions.of(m));
+        assertEquals(6L << 20, array.sizeBytes());
         sock = dir.resolve("a.sock");
         server = NbdServer.start(array, "nbdtest", NbdUri.unix(sock), false, dispatch());
         good = new RawNbdClient(sock).handshake();
@@ -57,11 +85,26 @@ class MalformedRequestTest {
     void stop() throws Exception {
         // The well-behaved client still works and its data is intact.
         assertArrayEquals(known, good.read(4096, known.length, 99));
-        // The bytes past the export (the end of the members) were never touched.
         assertEquals(array.sizeBytes(), good.size);
         good.close();
         server.stop();
         array.stop();
+        // The bytes past the export (past each member's data area) were never touched: same hash.
+        for (int i = 0; i < members.size(); i++) {
+            assertArrayEquals(tailHash.get(i), tailHash(members.get(i), tailStart.get(i)),
+                    "bytes past the data area of " + members.get(i) + " changed");
+        }
+    }
+
+    private static byte[] tailHash(Path p, long start) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) {
+            byte[] b = new byte[(int) (f.length() - start)];
+            f.seek(start);
+            f.readFully(b);
+            return MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

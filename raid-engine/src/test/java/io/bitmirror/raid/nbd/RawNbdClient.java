@@ -9,14 +9,81 @@ import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
-/** A minimal NBD client that can also misbehave on purpose, for protocol tests. */
+/**
+ * A minimal NBD client that can also misbehave on purpose, for protocol tests. Every read and
+ * write it makes is bounded by {@link #TIMEOUT_NANOS}: a watchdog closes the socket of an I/O
+ * that takes longer, so a server that stops answering fails the test instead of hanging it.
+ */
 final class RawNbdClient implements AutoCloseable {
+    static final long TIMEOUT_NANOS = 30_000_000_000L;
+
     final SocketChannel ch;
     long size;
+    /** When the I/O in progress must have finished; 0 while none is. */
+    private volatile long deadline;
+    private volatile boolean timedOut;
+    private final Thread watchdog;
 
     RawNbdClient(Path socket) throws IOException {
         ch = SocketChannel.open(StandardProtocolFamily.UNIX);
         ch.connect(UnixDomainSocketAddress.of(socket));
+        watchdog = new Thread(this::watch, "raw-nbd-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+    }
+
+    private void watch() {
+        while (ch.isOpen()) {
+            long d = deadline;
+            if (d != 0 && System.nanoTime() - d > 0) {
+                timedOut = true;
+                try {
+                    ch.close();
+                } catch (IOException ignored) {
+                    // closing to wake the stuck test thread
+                }
+                return;
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void begin() {
+        deadline = System.nanoTime() + TIMEOUT_NANOS;
+    }
+
+    private IOException end(IOException e) {
+        deadline = 0;
+        if (timedOut) {
+            return new IOException("no progress from the server within " + TIMEOUT_NANOS / 1_000_000_000L + " s", e);
+        }
+        return e;
+    }
+
+    /**
+     * Reads until {@code b} is full, within the timeout.
+     *
+     * @throws EOFException when the server closes first
+     */
+    void fill(ByteBuffer b) throws IOException {
+        begin();
+        try {
+            while (b.hasRemaining()) {
+                if (ch.read(b) < 0) {
+                    throw new EOFException("server closed the connection");
+                }
+            }
+        } catch (EOFException e) {
+            throw e;
+        } catch (IOException e) {
+            throw end(e);
+        } finally {
+            deadline = 0;
+        }
     }
 
     /** Fixed newstyle handshake with NBD_OPT_GO on the default export. */
@@ -67,11 +134,7 @@ final class RawNbdClient implements AutoCloseable {
             throw new IOException("reply for cookie " + c + ", expected " + cookie);
         }
         if (err == 0 && data != null) {
-            while (data.hasRemaining()) {
-                if (ch.read(data) < 0) {
-                    throw new EOFException();
-                }
-            }
+            fill(data);
         }
         return err;
     }
@@ -92,26 +155,37 @@ final class RawNbdClient implements AutoCloseable {
         return d.array();
     }
 
+    /** Writes all of {@code b}, within the timeout. */
     void write(ByteBuffer b) throws IOException {
-        while (b.hasRemaining()) {
-            ch.write(b);
+        begin();
+        try {
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        } catch (IOException e) {
+            throw end(e);
+        } finally {
+            deadline = 0;
         }
     }
 
     ByteBuffer read(int n) throws IOException {
         ByteBuffer b = buf(n);
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
-                throw new EOFException("server closed the connection");
-            }
-        }
+        fill(b);
         return b.flip();
     }
 
-    /** True when the server has closed the connection (reads end of stream). */
+    /** True when the server has closed the connection (reads end of stream), within the timeout. */
     boolean closedByServer() throws IOException {
         ByteBuffer b = ByteBuffer.allocate(1);
-        return ch.read(b) < 0;
+        begin();
+        try {
+            return ch.read(b) < 0;
+        } catch (IOException e) {
+            throw end(e);
+        } finally {
+            deadline = 0;
+        }
     }
 
     static ByteBuffer buf(int n) {

@@ -65,9 +65,7 @@ class SessionAllocationTest {
                         }
                         for (int i = 0; i < 8; i++) {
                             rep.clear();
-                            while (rep.hasRemaining()) {
-                                c.ch.read(rep);
-                            }
+                            c.fill(rep);
                             assertEquals(0, rep.getInt(4), "write error");
                         }
                     }

@@ -4,53 +4,76 @@ import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.nbd.UnixSockets;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.OutputStreamWriter;
-import java.io.PrintWriter;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Semaphore;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Answers control requests for one array on a 0600 Unix socket. */
+/**
+ * Answers control requests for one array on a 0600 Unix socket. Clients are served at the same
+ * time, each on its own short-lived thread, at most {@link #MAX_CLIENTS} at once; a further
+ * client gets a one-line "busy" error. Each exchange is bounded by {@link ControlSession} (4 KiB
+ * request line, a few seconds idle), so no client can stall another or grow the server.
+ *
+ * <p>Manage requests (fail, remove, re-add, add) run one at a time: {@link RaidArray}'s manage
+ * operations check member states and then act on them without one lock around both (two adds
+ * could pick the same missing slot), so this server serializes them. Detail requests take the
+ * array's own snapshot and run alongside.
+ */
 public final class ControlServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+    /** Clients served at once; more wait for nothing, they are told the socket is busy. */
+    static final int MAX_CLIENTS = 8;
+    /** How long a client may take to send its request line, or to read its answer. */
+    static final long IDLE_MILLIS = 5_000;
 
     private final RaidArray array;
     private final String exportUri;
     private final Path path;
     private final ServerSocketChannel server;
     private final Thread thread;
+    private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+    private final Object manageLock = new Object();
+    private final long idleMillis;
     private volatile boolean running = true;
+    private int sessions;
 
-    private ControlServer(RaidArray array, String exportUri, Path path, ServerSocketChannel server) {
+    private ControlServer(RaidArray array, String exportUri, Path path, ServerSocketChannel server,
+            long idleMillis) {
         this.array = array;
         this.exportUri = exportUri;
         this.path = path;
         this.server = server;
+        this.idleMillis = idleMillis;
         this.thread = new Thread(this::serve, "control");
         thread.setDaemon(true);
     }
 
     public static ControlServer start(RaidArray array, String exportUri, Path path) throws IOException {
+        return start(array, exportUri, path, IDLE_MILLIS);
+    }
+
+    static ControlServer start(RaidArray array, String exportUri, Path path, long idleMillis) throws IOException {
         Path abs = path.toAbsolutePath();
         ServerSocketChannel ch = UnixSockets.bindPrivate(abs, "control socket");
-        ControlServer c = new ControlServer(array, exportUri, abs, ch);
+        ControlServer c = new ControlServer(array, exportUri, abs, ch, idleMillis);
         c.thread.start();
         return c;
     }
 
+    /** The accept loop: it only accepts and hands off, so nothing a client sends can stop it. */
     private void serve() {
         while (running) {
-            try (SocketChannel c = server.accept()) {
-                handle(c);
+            SocketChannel c;
+            try {
+                c = server.accept();
             } catch (IOException e) {
                 if (running) {
                     LOG.warn("control socket: {}", e.getMessage());
@@ -58,17 +81,63 @@ public final class ControlServer implements AutoCloseable {
                 if (!server.isOpen()) {
                     return;
                 }
+                continue;
+            }
+            if (!clients.tryAcquire()) {
+                refuseBusy(c);
+                continue;
+            }
+            try {
+                Thread t = new Thread(() -> session(c), "control-" + (++sessions));
+                t.setDaemon(true);
+                t.start();
+            } catch (Throwable e) {
+                // No thread to be had (memory, limits): this client is dropped, the loop goes on.
+                clients.release();
+                closeQuietly(c);
+                LOG.warn("control socket: cannot serve a client: {}", e.toString());
             }
         }
     }
 
-    private void handle(SocketChannel c) throws IOException {
-        BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(c), StandardCharsets.UTF_8));
-        PrintWriter out = new PrintWriter(new OutputStreamWriter(Channels.newOutputStream(c), StandardCharsets.UTF_8));
-        String line = in.readLine();
-        if (line == null) {
-            return;
+    private void refuseBusy(SocketChannel c) {
+        try {
+            c.configureBlocking(false);
+            // A fresh socket's send buffer takes one short line without blocking.
+            c.write(ByteBuffer.wrap(("error: control socket busy (" + MAX_CLIENTS
+                    + " clients connected); try again\n").getBytes(StandardCharsets.UTF_8)));
+        } catch (IOException ignored) {
+            // the client is gone already
         }
+        closeQuietly(c);
+    }
+
+    private void session(SocketChannel c) {
+        try {
+            ControlSession s = new ControlSession(c, idleMillis);
+            String line;
+            try {
+                line = s.readLine();
+            } catch (ControlSession.BadRequest e) {
+                s.write("error: " + e.getMessage() + "\n");
+                return;
+            }
+            if (line != null) {
+                s.write(answer(line));
+            }
+        } catch (IOException e) {
+            LOG.debug("control client: {}", e.getMessage());
+        } catch (Throwable e) {
+            // Whatever went wrong stays with this client; the server keeps serving.
+            LOG.error("control client: {}", e.toString());
+        } finally {
+            closeQuietly(c);
+            clients.release();
+        }
+    }
+
+    /** The whole answer to one request line: "ok" and the text, or one "error: ..." line. */
+    String answer(String line) {
         String cmd = line.trim();
         String arg = "";
         int sp = cmd.indexOf(' ');
@@ -79,43 +148,42 @@ public final class ControlServer implements AutoCloseable {
         try {
             switch (cmd) {
                 case "detail":
-                    out.println("ok");
-                    out.print(DetailFormatter.text(array.status(), exportUri));
-                    break;
+                    return "ok\n" + DetailFormatter.text(array.status(), exportUri);
                 case "detail-json":
-                    out.println("ok");
-                    out.println(DetailFormatter.json(array.status(), exportUri));
-                    break;
+                    return "ok\n" + DetailFormatter.json(array.status(), exportUri) + "\n";
                 case "fail":
-                    array.fail(Path.of(arg));
-                    out.println("ok");
-                    out.println("bitmirror: set " + arg + " faulty in " + array.status().name());
-                    break;
                 case "remove":
-                    array.remove(Path.of(arg));
-                    out.println("ok");
-                    out.println("bitmirror: hot removed " + arg + " from " + array.status().name());
-                    break;
                 case "re-add":
-                    array.reAdd(Path.of(arg));
-                    out.println("ok");
-                    out.println("bitmirror: re-added " + arg);
-                    break;
                 case "add":
-                    array.add(Path.of(arg));
-                    out.println("ok");
-                    out.println("bitmirror: added " + arg);
-                    break;
+                    synchronized (manageLock) {
+                        return "ok\n" + manage(cmd, Path.of(arg)) + "\n";
+                    }
                 default:
-                    out.println("error: unknown control request '" + cmd + "'");
+                    return "error: unknown control request '" + oneLine(cmd) + "'\n";
             }
         } catch (ArrayException | IOException e) {
-            out.println("error: " + oneLine(e.getMessage()));
+            return "error: " + oneLine(e.getMessage()) + "\n";
         } catch (RuntimeException e) {
             LOG.error("control request {} failed", cmd, e);
-            out.println("error: " + e);
+            return "error: " + oneLine(e.toString()) + "\n";
         }
-        out.flush();
+    }
+
+    private String manage(String cmd, Path arg) throws IOException {
+        switch (cmd) {
+            case "fail":
+                array.fail(arg);
+                return "bitmirror: set " + arg + " faulty in " + array.status().name();
+            case "remove":
+                array.remove(arg);
+                return "bitmirror: hot removed " + arg + " from " + array.status().name();
+            case "re-add":
+                array.reAdd(arg);
+                return "bitmirror: re-added " + arg;
+            default:
+                array.add(arg);
+                return "bitmirror: added " + arg;
+        }
     }
 
     private static String oneLine(String s) {
@@ -124,6 +192,14 @@ public final class ControlServer implements AutoCloseable {
         }
         int nl = s.indexOf('\n');
         return nl < 0 ? s : s.substring(0, nl);
+    }
+
+    private static void closeQuietly(SocketChannel c) {
+        try {
+            c.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
     }
 
     public Path path() {
