@@ -367,6 +367,8 @@ public final class RaidArray implements AutoCloseable {
             } catch (IOException e) {
                 tried |= 1 << m;
                 LOG.warn("{}: read error on {} at {}: {}", name, paths[m], offset, e.getMessage());
+                // A short read may mean the member shrank: then it is failed, never repaired.
+                failShrunk(1 << m);
                 int rest = inSyncMask & ~tried;
                 if (rest == 0) {
                     throw new IOException("read at " + offset + " failed on every member: " + e.getMessage(), e);
@@ -378,7 +380,9 @@ public final class RaidArray implements AutoCloseable {
 
     /** Rewrites a range that failed to read on {@code bad} members from the good data in the slot. */
     private void repair(IoSlot s, int bad, long offset, int length) {
-        int target = bad & writeMask.get();
+        // Writing past the end of a member that shrank would extend it with holes that read
+        // as zeroes, and call that repaired: such a member is failed instead.
+        int target = bad & ~failShrunk(bad) & writeMask.get();
         if (target == 0) {
             return;
         }
@@ -758,6 +762,35 @@ public final class RaidArray implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Fails the members of {@code mask} that are smaller now than when they were opened (a file
+     * truncated under the array): what they held past the new end is gone.
+     *
+     * @return the members of {@code mask} found shrunk
+     */
+    private int failShrunk(int mask) {
+        int shrunk = 0;
+        boolean changed = false;
+        for (int m = mask & writeMask.get(); m != 0; m &= m - 1) {
+            int s = Integer.numberOfTrailingZeros(m);
+            MemberDevice d = raw[s];
+            long now;
+            try {
+                now = d == null ? -1 : d.currentSizeBytes();
+            } catch (IOException e) {
+                now = -1;
+            }
+            if (d != null && now >= 0 && now < d.sizeBytes()) {
+                shrunk |= 1 << s;
+                changed |= markFaulty(s, "device shrank from " + d.sizeBytes() + " to " + now + " bytes");
+            }
+        }
+        if (changed) {
+            updateSuperblocks();
+        }
+        return shrunk;
+    }
+
     private void failMembers(int failedMask, String why) {
         boolean changed = false;
         for (int m = failedMask; m != 0; m &= m - 1) {
@@ -1043,6 +1076,9 @@ public final class RaidArray implements AutoCloseable {
                 break;
             }
             try {
+                // Before anything else: a member truncated under the array must not be written
+                // (a write would extend it with holes) nor read (the holes read as zeroes).
+                failShrunk(writeMask.get());
                 if (superblockDirty) {
                     updateSuperblocks();
                 }

@@ -65,6 +65,16 @@ public final class FileMemberDevice implements MemberDevice {
         return info.sizeBytes();
     }
 
+    /**
+     * fstat's size of the open file, or BLKGETSIZE64 of a block device (the JDK asks it for
+     * block devices). A write past the end of a truncated file would succeed and leave holes
+     * that read as zeroes, so only this check tells that the member lost data.
+     */
+    @Override
+    public long currentSizeBytes() throws IOException {
+        return channel.size();
+    }
+
     @Override
     public int logicalBlockSize() {
         return info.logicalSectorSize();

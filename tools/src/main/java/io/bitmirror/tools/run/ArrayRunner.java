@@ -26,6 +26,8 @@ final class ArrayRunner {
 
     static int run(AssembleOptions opts, String exportUri, boolean allowRemote, Dispatch dispatch, Path control,
             PrintWriter out, Runnable afterStart) throws IOException, InterruptedException {
+        // Before anything touches a member: a refused endpoint leaves them as they were.
+        Endpoints.check(exportUri, allowRemote, control);
         Signals signals = new Signals();
         RaidArray array = RaidArray.assemble(opts);
         NbdServer nbd = null;
