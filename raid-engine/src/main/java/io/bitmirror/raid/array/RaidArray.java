@@ -875,6 +875,9 @@ public final class RaidArray implements AutoCloseable {
         if (!Arrays.equals(sb.setUuid(), uuid)) {
             throw new ArrayException(device + ": belongs to another array (" + AssemblyPlan.hex(sb.setUuid()) + ")");
         }
+        if (slotOf(device) >= 0 && states[slotOf(device)] == MemberState.FAULTY) {
+            throw new ArrayException(device + ": is faulty in " + name + "; remove it first (manage --remove)");
+        }
         if (slotOf(device) >= 0 && states[slotOf(device)] != MemberState.MISSING) {
             throw new ArrayException(device + ": is already " + states[slotOf(device)].name().toLowerCase()
                     + " in " + name);
@@ -899,6 +902,21 @@ public final class RaidArray implements AutoCloseable {
 
     /** {@code manage --add}: a new device joins and is recovered in full. */
     public void add(Path device) throws IOException {
+        add(device, false);
+    }
+
+    /**
+     * {@code manage --add}: a new device joins and is recovered in full. Unless {@code force},
+     * a device holding a filesystem, an md superblock or another signature create refuses is
+     * refused the same way, before anything is written to it.
+     */
+    public void add(Path device, boolean force) throws IOException {
+        if (!force) {
+            String sig = io.bitmirror.raid.device.SignatureProbe.find(io.bitmirror.raid.device.DeviceInfo.probe(device));
+            if (sig != null) {
+                throw new ArrayException(device + ": holds " + sig + "; use --force to overwrite it");
+            }
+        }
         int slot = -1;
         for (int s = 0; s < raidDisks; s++) {
             if (states[s] == MemberState.MISSING) {

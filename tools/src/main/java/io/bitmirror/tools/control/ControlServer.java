@@ -102,7 +102,8 @@ public final class ControlServer implements AutoCloseable {
                     out.println("bitmirror: re-added " + arg);
                     break;
                 case "add":
-                    array.add(Path.of(arg));
+                case "add-force":
+                    array.add(Path.of(arg), cmd.equals("add-force"));
                     out.println("ok");
                     out.println("bitmirror: added " + arg);
                     break;
