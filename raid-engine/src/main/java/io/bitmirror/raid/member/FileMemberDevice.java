@@ -39,7 +39,9 @@ public final class FileMemberDevice implements MemberDevice {
         try {
             lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
-            lock = null;
+            // This JVM holds the lock already: not another bitmirror, this one.
+            ch.close();
+            throw new IOException(path + ": already open in this bitmirror (named twice, or already a member)");
         } catch (IOException e) {
             ch.close();
             throw e;
