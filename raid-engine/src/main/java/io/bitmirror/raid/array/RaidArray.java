@@ -249,8 +249,14 @@ public final class RaidArray implements AutoCloseable {
             // Without a bitmap the resync starts where the superblock says it stopped.
             long from = bitmap == null && f.resyncOffset() != 0 ? f.resyncOffset() * 512 : 0;
             resync.request(Resync.Kind.RESYNC, -1, from, false);
-            LOG.info("{}: not stopped cleanly: {}", name, bitmap != null ? "resyncing dirty chunks"
-                    : "resyncing everything from " + from / 512);
+            if (f.events() == 0) {
+                // Events 0: no assembly ever wrote these superblocks, so the dirty state is the
+                // one create left (members not known to match), not a crash. md calls it resync too.
+                LOG.info("{}: initial resync of a new array (created without --assume-clean)", name);
+            } else {
+                LOG.info("{}: not stopped cleanly: {}", name, bitmap != null ? "resyncing dirty chunks"
+                        : "resyncing everything from " + from / 512);
+            }
         }
         housekeeper.start();
         if (options.autoResync()) {
