@@ -111,7 +111,7 @@ public final class AssembleCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         return ArrayRunner.run(opts, uri, allowRemote, dispatch, ctl, out, () -> {
             if (ext.used() != null) {
-                out.println("bitmirror: external bitmap " + ext.used());
+                org.slf4j.LoggerFactory.getLogger(AssembleCommand.class).info("external bitmap {}", ext.used());
             }
         });
     }
