@@ -107,4 +107,20 @@ class UsageErrorsTest {
         Cli.Result help = Cli.run("quickstart", "--help");
         assertTrue(help.out().contains("default 1G"), help.out());
     }
+
+    @Test
+    void examineBitmapOfAFileThatIsNotABitmapNamesIt() throws Exception {
+        Path junk = dir.resolve("junk");
+        Files.write(junk, new byte[8192]);
+        refused(dir, 1, junk + ": bitmap magic 0x00000000", "examine-bitmap", junk.toString());
+    }
+
+    @Test
+    void theSameDeviceTwiceIsNotAnotherBitmirror() throws Exception {
+        assertEquals(0, Cli.run("create", "-l1", "-n2", "--assume-clean", a.toString(), b.toString()).rc());
+        Path sameA = dir.resolve(".").resolve("a");
+        String line = refused(dir, 1, sameA + ": the same device as " + a + " (given twice)", "assemble", "--export=nbd+unix:///?socket=" + dir.resolve("s.sock"),
+                "--control=" + dir.resolve("c.sock"), a.toString(), sameA.toString(), b.toString());
+        assertFalse(line.contains("another bitmirror"), line);
+    }
 }
