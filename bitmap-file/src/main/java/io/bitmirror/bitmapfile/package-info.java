@@ -4,6 +4,6 @@
  * facade {@link io.bitmirror.bitmapfile.ExternalBitmap} checks where it lives, registers it for
  * its array, and opens it for direct page writes on the block device at its resolved extents.
  * Refusals are {@link io.bitmirror.bitmapfile.BitmapFileException}s with a one-line message.
- * See bitmap-file/docs/EXTERNAL-BITMAP.md.
+ * See docs/EXTERNAL-BITMAP.md.
  */
 package io.bitmirror.bitmapfile;

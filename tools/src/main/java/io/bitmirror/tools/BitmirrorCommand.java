@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
         description = "User-space RAID-1 with Linux md on-disk formats and a write-intent bitmap.",
         subcommands = {QuickstartCommand.class, CreateCommand.class, AssembleCommand.class, DetailCommand.class,
             ManageCommand.class, ExamineCommand.class, ExamineBitmapCommand.class, BenchCommand.class,
-            FaultCampaignCommand.class},
+            FaultCampaignCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 runtime failure, 2 usage error.",
             "Add --debug to any command for stack traces."})
 public final class BitmirrorCommand implements Runnable {

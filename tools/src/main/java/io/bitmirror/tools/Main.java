@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.NoSuchFileException;
+import java.util.List;
 
 import picocli.CommandLine;
 
@@ -36,7 +37,7 @@ public final class Main {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("bitmirror: " + oneLine(ex.getMessage()));
+            err.println("bitmirror: " + usageMessage(ex));
             err.println("Try 'bitmirror " + subcommandName(ex.getCommandLine()) + "--help' for more information.");
             if (showTrace) {
                 ex.printStackTrace(err);
@@ -56,6 +57,35 @@ public final class Main {
         out.flush();
         err.flush();
         return rc;
+    }
+
+    /**
+     * What was wrong with the command line. A mistyped option comes first, with picocli's
+     * suggestions: picocli reports a missing required option before an unmatched one, and
+     * {@code --levle=1} is not a missing {@code --level} but a typo of it.
+     */
+    static String usageMessage(CommandLine.ParameterException ex) {
+        CommandLine c = ex.getCommandLine();
+        CommandLine.UnmatchedArgumentException unmatched = null;
+        if (ex instanceof CommandLine.UnmatchedArgumentException) {
+            unmatched = (CommandLine.UnmatchedArgumentException) ex;
+        } else if (c.getParseResult() != null && !c.getParseResult().unmatched().isEmpty()) {
+            unmatched = new CommandLine.UnmatchedArgumentException(c, c.getParseResult().unmatched());
+        }
+        if (unmatched == null) {
+            return oneLine(ex.getMessage());
+        }
+        List<String> args = unmatched.getUnmatched();
+        String first = args.isEmpty() ? "" : args.get(0);
+        String what = first.startsWith("-") ? "unknown option '" + first + "'"
+                : c.getSubcommands().isEmpty() ? "unexpected argument '" + first + "'"
+                : "unknown command '" + first + "'";
+        List<String> suggestions = unmatched.getSuggestions();
+        if (!suggestions.isEmpty()) {
+            what += " (did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size())))
+                    + "?)";
+        }
+        return what;
     }
 
     private static String subcommandName(CommandLine c) {

@@ -108,7 +108,7 @@ public final class BitmapRegistry {
                 }
             }
         } else {
-            lines.add("# bitmirror: external bitmap files of arrays (see bitmap-file/docs/EXTERNAL-BITMAP.md)");
+            lines.add("# bitmirror: external bitmap files of arrays (see docs/EXTERNAL-BITMAP.md)");
         }
         if (!replaced) {
             lines.add(format(record));

@@ -256,8 +256,14 @@ public final class RaidArray implements AutoCloseable {
             // Without a bitmap the resync starts where the superblock says it stopped.
             long from = bitmap == null && f.resyncOffset() != 0 ? f.resyncOffset() * 512 : 0;
             resync.request(Resync.Kind.RESYNC, -1, from, false);
-            LOG.info("{}: not stopped cleanly: {}", name, bitmap != null ? "resyncing dirty chunks"
-                    : "resyncing everything from " + from / 512);
+            if (f.events() == 0) {
+                // Events 0: no assembly ever wrote these superblocks, so the dirty state is the
+                // one create left (members not known to match), not a crash. md calls it resync too.
+                LOG.info("{}: initial resync of a new array (created without --assume-clean)", name);
+            } else {
+                LOG.info("{}: not stopped cleanly: {}", name, bitmap != null ? "resyncing dirty chunks"
+                        : "resyncing everything from " + from / 512);
+            }
         }
         housekeeper.start();
         if (options.autoResync()) {
@@ -374,6 +380,8 @@ public final class RaidArray implements AutoCloseable {
             } catch (IOException e) {
                 tried |= 1 << m;
                 LOG.warn("{}: read error on {} at {}: {}", name, paths[m], offset, e.getMessage());
+                // A short read may mean the member shrank: then it is failed, never repaired.
+                failShrunk(1 << m);
                 int rest = inSyncMask & ~tried;
                 if (rest == 0) {
                     throw new IOException("read at " + offset + " failed on every member: " + e.getMessage(), e);
@@ -385,7 +393,9 @@ public final class RaidArray implements AutoCloseable {
 
     /** Rewrites a range that failed to read on {@code bad} members from the good data in the slot. */
     private void repair(IoSlot s, int bad, long offset, int length) {
-        int target = bad & writeMask.get();
+        // Writing past the end of a member that shrank would extend it with holes that read
+        // as zeroes, and call that repaired: such a member is failed instead.
+        int target = bad & ~failShrunk(bad) & writeMask.get();
         if (target == 0) {
             return;
         }
@@ -765,6 +775,35 @@ public final class RaidArray implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Fails the members of {@code mask} that are smaller now than when they were opened (a file
+     * truncated under the array): what they held past the new end is gone.
+     *
+     * @return the members of {@code mask} found shrunk
+     */
+    private int failShrunk(int mask) {
+        int shrunk = 0;
+        boolean changed = false;
+        for (int m = mask & writeMask.get(); m != 0; m &= m - 1) {
+            int s = Integer.numberOfTrailingZeros(m);
+            MemberDevice d = raw[s];
+            long now;
+            try {
+                now = d == null ? -1 : d.currentSizeBytes();
+            } catch (IOException e) {
+                now = -1;
+            }
+            if (d != null && now >= 0 && now < d.sizeBytes()) {
+                shrunk |= 1 << s;
+                changed |= markFaulty(s, "device shrank from " + d.sizeBytes() + " to " + now + " bytes");
+            }
+        }
+        if (changed) {
+            updateSuperblocks();
+        }
+        return shrunk;
+    }
+
     private void failMembers(int failedMask, String why) {
         boolean changed = false;
         for (int m = failedMask; m != 0; m &= m - 1) {
@@ -849,6 +888,9 @@ public final class RaidArray implements AutoCloseable {
         if (!Arrays.equals(sb.setUuid(), uuid)) {
             throw new ArrayException(device + ": belongs to another array (" + AssemblyPlan.hex(sb.setUuid()) + ")");
         }
+        if (slotOf(device) >= 0 && states[slotOf(device)] == MemberState.FAULTY) {
+            throw new ArrayException(device + ": is faulty in " + name + "; remove it first (manage --remove)");
+        }
         if (slotOf(device) >= 0 && states[slotOf(device)] != MemberState.MISSING) {
             throw new ArrayException(device + ": is already " + states[slotOf(device)].name().toLowerCase()
                     + " in " + name);
@@ -873,6 +915,21 @@ public final class RaidArray implements AutoCloseable {
 
     /** {@code manage --add}: a new device joins and is recovered in full. */
     public void add(Path device) throws IOException {
+        add(device, false);
+    }
+
+    /**
+     * {@code manage --add}: a new device joins and is recovered in full. Unless {@code force},
+     * a device holding a filesystem, an md superblock or another signature create refuses is
+     * refused the same way, before anything is written to it.
+     */
+    public void add(Path device, boolean force) throws IOException {
+        if (!force) {
+            String sig = io.bitmirror.raid.device.SignatureProbe.find(io.bitmirror.raid.device.DeviceInfo.probe(device));
+            if (sig != null) {
+                throw new ArrayException(device + ": holds " + sig + "; use --force to overwrite it");
+            }
+        }
         int slot = -1;
         for (int s = 0; s < raidDisks; s++) {
             if (states[s] == MemberState.MISSING) {
@@ -1057,6 +1114,9 @@ public final class RaidArray implements AutoCloseable {
                 break;
             }
             try {
+                // Before anything else: a member truncated under the array must not be written
+                // (a write would extend it with holes) nor read (the holes read as zeroes).
+                failShrunk(writeMask.get());
                 if (superblockDirty) {
                     updateSuperblocks();
                 }

@@ -42,6 +42,11 @@ final class Resync implements Runnable {
     private volatile long doneSectors;
     private volatile long totalSectors;
     private volatile long speedKiB;
+    private long speedMark;
+    private long speedMarkSectors;
+    private final SyncThrottle throttle = new SyncThrottle();
+    /** Speed shown by detail: measured over about this long. */
+    private static final long SPEED_WINDOW_NANOS = 1_000_000_000L;
     /** Sectors below which an unclean array is known in sync; -1 (all ones) when nothing is pending. */
     private volatile long checkpoint = SuperblockLayout.RESYNC_CLEAN;
     private final AtomicLong copiedChunks = new AtomicLong();
@@ -195,10 +200,8 @@ final class Resync implements Runnable {
         long units = (a.sizeBytes() + unit - 1) / unit;
         long firstUnit = fromBytes / unit;
         action = "resync";
-        doneSectors = 0;
-        totalSectors = bm != null ? bm.dirtyChunks() * unit / 512 : a.sizeBytes() / 512 - firstUnit * unit / 512;
-        long started = System.nanoTime();
-        long bytes = 0;
+        startPass();
+        totalSectors = bm != null ? dirtySectors(bm, unit, units) : a.sizeBytes() / 512 - firstUnit * unit / 512;
         int batched = 0;
         for (long u = firstUnit; u < units && !stop; u++) {
             if (bm != null && !bm.startSync(u)) {
@@ -229,13 +232,9 @@ final class Resync implements Runnable {
                     return false;
                 }
             }
-            long n = Math.min(unit, a.sizeBytes() - u * unit);
-            bytes += n;
-            doneSectors += n / 512;
             if (bm == null) {
                 checkpoint = (u + 1) * unit / 512;
             }
-            throttle(started, bytes);
         }
         if (batched > 0) {
             int targets = a.inSyncMask() & ~a.sourceMask();
@@ -258,10 +257,8 @@ final class Resync implements Runnable {
         long units = (a.sizeBytes() + unit - 1) / unit;
         action = "recovery";
         currentTarget = slot;
-        doneSectors = 0;
-        totalSectors = full || bm == null ? a.sizeBytes() / 512 : bm.dirtyChunks() * unit / 512;
-        long started = System.nanoTime();
-        long bytes = 0;
+        startPass();
+        totalSectors = full || bm == null ? a.sizeBytes() / 512 : dirtySectors(bm, unit, units);
         int target = 1 << slot;
         int batched = 0;
         for (long u = 0; u < units && !stop; u++) {
@@ -287,10 +284,7 @@ final class Resync implements Runnable {
                     return false;
                 }
             }
-            long n = Math.min(unit, a.sizeBytes() - u * unit);
-            bytes += n;
-            doneSectors += n / 512;
-            throttle(started, bytes);
+
         }
         if (batched > 0) {
             boolean flushed = flushTargets(target);
@@ -361,109 +355,166 @@ final class Resync implements Runnable {
     /**
      * Copies unit {@code u} from {@code source} to {@code targets} under the sync barrier; a unit
      * larger than a slot goes in pieces, the next read while the previous piece is being written
-     * (two slots). False when a member failed (it has been failed then). The caller flushes the
-     * targets.
+     * (two slots). Progress and the speed limit are kept per piece, not per unit (a unit may be
+     * 1 GiB): when the limit asks for a pause, the copy lets go of the barrier first, so client
+     * writes to the unit are not held up by the pause. That is safe because writes go to every
+     * member: the part already copied stays in sync, and the rest is copied after them. False
+     * when a member failed (it has been failed then). The caller flushes the targets.
      */
     private boolean copyUnit(long u, int source, int targets) {
-        if (targets == 0) {
-            return true;
-        }
         MemberFanout f = a.fanout();
         long unit = a.unitBytes();
         long start = u * unit;
         long end = Math.min(start + unit, a.sizeBytes());
-        int piece = f.slotBytes();
-        a.barrier().beginSync(u);
-        if (end - start <= piece) {
-            // One piece: read and write it in this thread, no hand-off.
-            IoSlot s = f.acquire();
-            try {
-                int n = (int) (end - start);
-                try {
-                    f.read(s, source, start, n);
-                } catch (IOException e) {
-                    LOG.warn("{}: resync read error on member {}: {}", a.name(), source, e.getMessage());
-                    a.failFromResync(1 << source, "read error during resync");
-                    return false;
-                }
-                int failed = f.write(s, start, n, false, targets);
-                if (failed != 0) {
-                    a.failFromResync(failed, "write error during resync");
-                    return false;
-                }
-                copiedChunks.incrementAndGet();
-                copiedBytes.addAndGet(end - start);
-                return true;
-            } finally {
-                f.release(s);
-                a.barrier().endSync();
-            }
+        if (targets == 0) {
+            doneSectors += (end - start) / 512;
+            return true;
         }
+        int piece = f.slotBytes();
         IoSlot current = f.acquire();
-        IoSlot writing = null;
+        IoSlot writing = f.acquire();
+        boolean inFlight = false;
+        int inFlightBytes = 0;
+        a.barrier().beginSync(u);
+        boolean held = true;
         try {
             for (long pos = start; pos < end; ) {
                 int n = (int) Math.min(piece, end - pos);
+                if (!held) {
+                    a.barrier().beginSync(u);
+                    held = true;
+                }
                 try {
                     f.read(current, source, pos, n);
                 } catch (IOException e) {
                     LOG.warn("{}: resync read error on member {}: {}", a.name(), source, e.getMessage());
-                    if (writing != null) {
+                    if (inFlight) {
                         f.await(writing);
                     }
                     a.failFromResync(1 << source, "read error during resync");
                     return false;
                 }
-                if (writing != null) {
+                if (!inFlight && pos + n == end) {
+                    // The unit's only (or last, after a pause) piece: written in this thread,
+                    // no hand-off.
+                    int failed = f.write(current, pos, n, false, targets);
+                    if (failed != 0) {
+                        a.failFromResync(failed, "write error during resync");
+                        return false;
+                    }
+                    long wait = progress(n);
+                    copiedChunks.incrementAndGet();
+                    copiedBytes.addAndGet(end - start);
+                    a.barrier().endSync();
+                    held = false;
+                    pause(wait);
+                    return true;
+                }
+                long wait = 0;
+                if (inFlight) {
                     int failed = f.await(writing);
                     if (failed != 0) {
                         a.failFromResync(failed, "write error during resync");
                         return false;
                     }
-                } else {
-                    writing = f.acquire();
+                    wait = progress(inFlightBytes);
                 }
                 f.startWrite(current, pos, n, targets);
                 IoSlot t = writing;
                 writing = current;
                 current = t;
+                inFlight = true;
+                inFlightBytes = n;
                 pos += n;
+                if (wait > 0 && pos < end) {
+                    int failed = f.await(writing);
+                    inFlight = false;
+                    if (failed != 0) {
+                        a.failFromResync(failed, "write error during resync");
+                        return false;
+                    }
+                    wait = Math.max(wait, progress(inFlightBytes));
+                    a.barrier().endSync();
+                    held = false;
+                    pause(wait);
+                    if (stop) {
+                        return false;
+                    }
+                }
             }
-            int failed = f.await(writing);
-            if (failed != 0) {
-                a.failFromResync(failed, "write error during resync");
-                return false;
+            long wait = 0;
+            if (inFlight) {
+                int failed = f.await(writing);
+                inFlight = false;
+                if (failed != 0) {
+                    a.failFromResync(failed, "write error during resync");
+                    return false;
+                }
+                wait = progress(inFlightBytes);
             }
             copiedChunks.incrementAndGet();
             copiedBytes.addAndGet(end - start);
+            a.barrier().endSync();
+            held = false;
+            pause(wait);
             return true;
         } finally {
-            f.release(current);
-            if (writing != null) {
-                f.release(writing);
+            if (inFlight) {
+                f.await(writing);
             }
-            a.barrier().endSync();
+            f.release(current);
+            f.release(writing);
+            if (held) {
+                a.barrier().endSync();
+            }
         }
     }
 
-    /** Keeps the speed under max, and near min while the array has foreground writes (md's limits). */
-    private void throttle(long started, long bytes) {
-        AssembleOptions o = a.options();
-        while (!stop) {
-            long elapsed = Math.max(1, System.nanoTime() - started);
-            speedKiB = bytes * 1_000_000_000L / elapsed / 1024;
-            boolean busy = System.nanoTime() - a.lastWriteNanos() < 100_000_000L;
-            long limit = busy ? Math.max(o.minSpeedKiB(), 1) : o.maxSpeedKiB();
-            if (limit <= 0) {
-                return;
-            }
-            long ahead = bytes * 1_000_000_000L / (limit * 1024L) - elapsed;
-            if (ahead <= 0) {
-                return;
-            }
-            // In slices, so a stop or a change from busy to idle is noticed soon.
-            LockSupport.parkNanos(Math.min(ahead, 100_000_000L));
+    /**
+     * Counts {@code bytes} as done (for detail's progress and speed) and returns how long the
+     * speed limit says to wait: md's max while the array is idle, near min while clients write.
+     */
+    private long progress(long bytes) {
+        doneSectors += bytes / 512;
+        long now = System.nanoTime();
+        if (now - speedMark >= SPEED_WINDOW_NANOS) {
+            speedKiB = (doneSectors - speedMarkSectors) * 512 * 1_000_000_000L / (now - speedMark) / 1024;
+            speedMark = now;
+            speedMarkSectors = doneSectors;
         }
+        AssembleOptions o = a.options();
+        boolean busy = now - a.lastWriteNanos() < 100_000_000L;
+        long limit = busy ? Math.max(o.minSpeedKiB(), 1) : o.maxSpeedKiB();
+        return throttle.account(bytes, limit, now);
+    }
+
+    /** Waits {@code nanos}, in slices so that a stop is noticed soon. */
+    private void pause(long nanos) {
+        long until = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0 && !stop; left = until - System.nanoTime()) {
+            LockSupport.parkNanos(this, Math.min(left, 100_000_000L));
+        }
+    }
+
+    /**
+     * Sectors a bitmap-driven pass copies: the dirty chunks, the last one only as far as the
+     * array reaches (else progress would end short of 100%).
+     */
+    private long dirtySectors(WriteIntentBitmap bm, long unit, long units) {
+        long sectors = bm.dirtyChunks() * unit / 512;
+        long tail = units * unit - a.sizeBytes();
+        if (tail > 0 && (bm.counter(units - 1) & io.bitmirror.bitmap.engine.ChunkCounters.NEEDED) != 0) {
+            sectors -= tail / 512;
+        }
+        return Math.max(sectors, 0);
+    }
+
+    /** Starts the speed measurement of a new pass. */
+    private void startPass() {
+        doneSectors = 0;
+        speedKiB = 0;
+        speedMark = System.nanoTime();
+        speedMarkSectors = 0;
     }
 
     /** Stops the copy; progress stays NEEDED in the bitmap and in the checkpoint. */

@@ -156,13 +156,25 @@ public final class ArrayCreator {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** Validates {@code spec} against the devices; writes nothing. */
-    public static Plan plan(CreateSpec spec) throws IOException {
+    /**
+     * Checks what the request says by itself, without looking at any device: level, counts,
+     * bitmap chunk, name. A caller can report these as usage errors; {@link #plan} checks them too.
+     */
+    public static void checkRequest(CreateSpec spec) {
         require(spec.level() == 1, "level " + spec.level() + ": bitmirror builds RAID-1 only (--level=1)");
         require(spec.raidDevices() >= 2, "raid-devices " + spec.raidDevices() + ": a mirror needs at least 2");
         require(spec.raidDevices() <= 256, "raid-devices " + spec.raidDevices() + ": at most 256 are supported");
         require(spec.devices().size() == spec.raidDevices(), spec.devices().size() + " devices given but --raid-devices="
                 + spec.raidDevices());
+        long given = spec.bitmapChunkBytes();
+        require(given <= 0 || Long.bitCount(given) == 1 && given >= 4096 && given <= (1L << 30), "bitmap-chunk "
+                + given / 1024 + "K: must be a power of two from 4K to 1G");
+        storedName(spec.name(), spec.homehost());
+    }
+
+    /** Validates {@code spec} against the devices; writes nothing. */
+    public static Plan plan(CreateSpec spec) throws IOException {
+        checkRequest(spec);
         List<DeviceInfo> devs = new ArrayList<>();
         for (Path p : spec.devices()) {
             DeviceInfo d;
@@ -231,8 +243,6 @@ public final class ArrayCreator {
     private static int chooseChunk(CreateSpec spec, long size, long roomBytes) {
         long given = spec.bitmapChunkBytes();
         if (given > 0) {
-            require(Long.bitCount(given) == 1 && given >= 4096 && given <= (1L << 30), "bitmap-chunk " + given / 1024
-                    + "K: must be a power of two from 4K to 1G");
             long need = BitmapGeometry.totalBytes(BitmapGeometry.chunks(size, (int) given));
             require(roomBytes < 0 || need <= roomBytes, "bitmap-chunk " + given / 1024 + "K: the bitmap would need "
                     + need + " bytes but members have room for " + roomBytes + "; choose a larger chunk");
@@ -249,11 +259,19 @@ public final class ArrayCreator {
         return (int) chunk;
     }
 
-    /** "homehost:name" when it fits in 32 bytes, else the name alone (as mdadm stores it). */
+    /**
+     * "homehost:name" when it fits in md's 32-byte field, else the name alone (as mdadm stores
+     * it). The name becomes a socket file name and part of an NBD URI, so it is limited to
+     * characters safe in both: letters, digits, '.', '_' and '-' (and one ':' after a host).
+     */
     static String storedName(String name, String homehost) {
         require(name != null && !name.isEmpty(), "name: must not be empty");
         require(name.getBytes(StandardCharsets.UTF_8).length <= 32, "name " + name + ": longer than 32 bytes");
-        require(name.indexOf('\n') < 0 && name.indexOf(0) < 0, "name: must not contain control characters");
+        int colon = name.indexOf(':');
+        String shortName = name.substring(colon + 1);
+        require(safe(name.substring(0, Math.max(colon, 0))) && safe(shortName) && !shortName.isEmpty()
+                && !shortName.equals(".") && !shortName.equals(".."), "name '" + name
+                + "': use letters, digits, '.', '_' and '-' only (it names the socket and the NBD export)");
         if (homehost != null && !homehost.isEmpty() && name.indexOf(':') < 0) {
             String full = homehost + ":" + name;
             if (full.getBytes(StandardCharsets.UTF_8).length <= 32) {
@@ -261,5 +279,9 @@ public final class ArrayCreator {
             }
         }
         return name;
+    }
+
+    private static boolean safe(String part) {
+        return part.chars().allMatch(c -> c < 128 && (Character.isLetterOrDigit(c) || c == '.' || c == '_' || c == '-'));
     }
 }

@@ -44,6 +44,12 @@ public final class DataArea implements MemberDevice {
         return size;
     }
 
+    /** How much of the area the device still holds: less than {@link #sizeBytes()} once it shrank into it. */
+    @Override
+    public long currentSizeBytes() throws IOException {
+        return Math.max(0, Math.min(size, device.currentSizeBytes() - offset));
+    }
+
     @Override
     public int logicalBlockSize() {
         return device.logicalBlockSize();

@@ -39,7 +39,9 @@ public final class FileMemberDevice implements MemberDevice {
         try {
             lock = ch.tryLock();
         } catch (OverlappingFileLockException e) {
-            lock = null;
+            // This JVM holds the lock already: not another bitmirror, this one.
+            ch.close();
+            throw new IOException(path + ": already open in this bitmirror (named twice, or already a member)");
         } catch (IOException e) {
             ch.close();
             throw e;
@@ -63,6 +65,16 @@ public final class FileMemberDevice implements MemberDevice {
     @Override
     public long sizeBytes() {
         return info.sizeBytes();
+    }
+
+    /**
+     * fstat's size of the open file, or BLKGETSIZE64 of a block device (the JDK asks it for
+     * block devices). A write past the end of a truncated file would succeed and leave holes
+     * that read as zeroes, so only this check tells that the member lost data.
+     */
+    @Override
+    public long currentSizeBytes() throws IOException {
+        return channel.size();
     }
 
     @Override

@@ -26,6 +26,11 @@ public abstract class ForwardingMemberDevice implements MemberDevice {
     }
 
     @Override
+    public long currentSizeBytes() throws IOException {
+        return device.currentSizeBytes();
+    }
+
+    @Override
     public int logicalBlockSize() {
         return device.logicalBlockSize();
     }

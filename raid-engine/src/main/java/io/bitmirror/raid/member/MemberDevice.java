@@ -18,6 +18,15 @@ public interface MemberDevice extends Closeable {
     /** Size in bytes. */
     long sizeBytes();
 
+    /**
+     * The device's size now, which is less than {@link #sizeBytes()} when it shrank under the
+     * array (a file truncated, a loop device resized). Asked after I/O errors and on the
+     * housekeeping tick: must be cheap (one fstat) and allocate nothing.
+     */
+    default long currentSizeBytes() throws IOException {
+        return sizeBytes();
+    }
+
     /** Smallest I/O unit. */
     int logicalBlockSize();
 

@@ -1,6 +1,5 @@
 package io.bitmirror.raid.nbd;
 
-import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.RaidArray;
 
 import java.io.IOException;
@@ -81,11 +80,7 @@ public final class NbdServer implements AutoCloseable {
         if (u.socket() != null) {
             s = new NbdServer(array, exportName, UnixSockets.bindPrivate(u.socket(), "export socket"), u.socket(), uri, dispatch);
         } else {
-            InetAddress addr = InetAddress.getByName(u.host());
-            if (!addr.isLoopbackAddress() && !allowRemote) {
-                throw new ArrayException("export " + uri + ": " + u.host() + " is not a loopback address; "
-                        + "add --allow-remote to serve other hosts");
-            }
+            InetAddress addr = u.tcpAddress(allowRemote);
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.INET);
             ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
             ch.bind(new InetSocketAddress(addr, u.port()));

@@ -8,6 +8,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -26,19 +27,8 @@ public final class UnixSockets {
     public static ServerSocketChannel bindPrivate(Path socket, String what) throws IOException {
         Path abs = socket.toAbsolutePath();
         Path dir = abs.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw new ArrayException(what + " " + socket + ": directory " + dir + " does not exist");
-        }
-        if (Files.exists(abs)) {
-            int mode = (Integer) Files.getAttribute(abs, "unix:mode");
-            if ((mode & 0170000) != 0140000) {
-                throw new ArrayException(what + " " + socket + ": exists and is not a socket");
-            }
-            try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(abs))) {
-                throw new ArrayException(what + " " + socket + ": another server is listening on it");
-            } catch (IOException stale) {
-                Files.delete(abs);
-            }
+        if (checkBindable(socket, what)) {
+            Files.delete(abs);
         }
         Path tmp = Files.createTempDirectory(dir, ".bitmirror-sock-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
@@ -56,5 +46,32 @@ public final class UnixSockets {
             Files.deleteIfExists(tmp);
         }
         return ch;
+    }
+
+    /**
+     * Checks, without changing anything, that {@link #bindPrivate} can bind {@code socket}: its
+     * directory exists and the path is free or a stale socket. Called before an array is
+     * assembled, so that a refused socket leaves the members untouched.
+     *
+     * @return true when a stale socket is in the way (bindPrivate replaces it)
+     */
+    public static boolean checkBindable(Path socket, String what) throws IOException {
+        Path abs = socket.toAbsolutePath();
+        Path dir = abs.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw new ArrayException(what + " " + socket + ": directory " + dir + " does not exist");
+        }
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+            return false;
+        }
+        int mode = (Integer) Files.getAttribute(abs, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & 0170000) != 0140000) {
+            throw new ArrayException(what + " " + socket + ": exists and is not a socket");
+        }
+        try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(abs))) {
+            throw new ArrayException(what + " " + socket + ": another server is listening on it");
+        } catch (IOException stale) {
+            return true;
+        }
     }
 }

@@ -35,7 +35,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "2", description = "Runs of each kind, alternating (default ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--size", defaultValue = "1073741824", description = "Bytes per member (default 1 GiB, sparse).")
+    @Option(names = "--size", defaultValue = "1G", converter = io.bitmirror.tools.cli.Sizes.class, paramLabel = "SIZE",
+            description = "Size of each member (K by default; K/M/G/T suffixes; default ${DEFAULT-VALUE}, sparse).")
     long size;
 
     @Option(names = "--resync", description = "Measure resync instead: a plain O_DIRECT copy, a full resync and a "

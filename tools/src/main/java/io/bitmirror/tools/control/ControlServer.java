@@ -155,6 +155,7 @@ public final class ControlServer implements AutoCloseable {
                 case "remove":
                 case "re-add":
                 case "add":
+                case "add-force":
                     synchronized (manageLock) {
                         return "ok\n" + manage(cmd, Path.of(arg)) + "\n";
                     }
@@ -181,7 +182,8 @@ public final class ControlServer implements AutoCloseable {
                 array.reAdd(arg);
                 return "bitmirror: re-added " + arg;
             default:
-                array.add(arg);
+                // "add-force" is manage --add --force: the signature check is skipped.
+                array.add(arg, cmd.equals("add-force"));
                 return "bitmirror: added " + arg;
         }
     }

@@ -76,6 +76,12 @@ public final class CreateCommand implements Callable<Integer> {
             case "internal": mode = BitmapMode.INTERNAL; break;
             case "none": mode = BitmapMode.NONE; break;
             default:
+                // As mdadm: a file must be written as a path, so that a typo of "internal" or
+                // "none" is not taken for a file name.
+                if (bitmap.indexOf('/') < 0) {
+                    throw new UsageException("--bitmap " + bitmap + ": use internal, none, or a file path containing "
+                            + "'/' (e.g. ./" + bitmap + ")");
+                }
                 mode = BitmapMode.FILE;
                 file = Path.of(bitmap);
         }
@@ -87,6 +93,12 @@ public final class CreateCommand implements Callable<Integer> {
         }
         CreateSpec cs = new CreateSpec(lvl, raidDevices, mode, file, bitmapChunk == null ? 0 : bitmapChunk, name,
                 HostName.get(), size == null ? 0 : size / 512, assumeClean, force, devices, Instant.now());
+        try {
+            ArrayCreator.checkRequest(cs);
+        } catch (io.bitmirror.raid.ArrayException e) {
+            // The request contradicts itself whatever the devices are: a usage error.
+            throw new UsageException(e.getMessage());
+        }
         ArrayCreator.Plan plan = ArrayCreator.plan(cs);
         if (mode == BitmapMode.FILE) {
             // Where the file may live is checked before anything is written (W7: a filesystem

@@ -54,11 +54,16 @@ public final class ExamineBitmapCommand implements Callable<Integer> {
             availableBits = md.bitmapSuperblock().chunks();
         } else {
             bitmap = readFile(dev);
-            MdFormatException.check(bitmap.limit() >= BitmapSuperblockLayout.LENGTH, "file size", dev.sizeBytes(),
-                    "too short for a bitmap superblock (" + BitmapSuperblockLayout.LENGTH + " bytes)");
             BitmapSuperblock sb = new BitmapSuperblock().wrap(bitmap, 0);
-            // A short file is reported the way mdadm does (fewer bits), not refused.
-            BitmapValidator.validate(sb, null, -1);
+            try {
+                MdFormatException.check(bitmap.limit() >= BitmapSuperblockLayout.LENGTH, "file size", dev.sizeBytes(),
+                        "too short for a bitmap superblock (" + BitmapSuperblockLayout.LENGTH + " bytes)");
+                // A short file is reported the way mdadm does (fewer bits), not refused.
+                BitmapValidator.validate(sb, null, -1);
+            } catch (MdFormatException e) {
+                // Neither a member nor a valid bitmap file: say which file the message is about.
+                throw new MdFormatException(e.field(), path + ": " + e.getMessage());
+            }
             availableBits = (bitmap.limit() - BitmapSuperblockLayout.LENGTH) * 8L;
             if (availableBits < sb.chunks()) {
                 spec.commandLine().getErr().printf("bitmirror: %s: WARNING: bitmap file is not large enough for array "

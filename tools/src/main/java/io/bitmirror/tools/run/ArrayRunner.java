@@ -26,20 +26,22 @@ final class ArrayRunner {
 
     static int run(AssembleOptions opts, String exportUri, boolean allowRemote, Dispatch dispatch, Path control,
             PrintWriter out, Runnable afterStart) throws IOException, InterruptedException {
+        // Before anything touches a member: a refused endpoint leaves them as they were.
+        Endpoints.check(exportUri, allowRemote, control);
         Signals signals = new Signals();
         RaidArray array = RaidArray.assemble(opts);
         NbdServer nbd = null;
         ControlServer ctl = null;
+        String name = array.status().name();
         try {
-            String name = array.status().name();
             int colon = name.indexOf(':');
             nbd = NbdServer.start(array, colon >= 0 ? name.substring(colon + 1) : name, exportUri, allowRemote,
                     dispatch);
             if (control != null) {
                 ctl = ControlServer.start(array, exportUri, control);
             }
-            out.printf("bitmirror: %s started, exported at %s%s%n", name, exportUri,
-                    control == null ? "" : ", control at " + ctl.path());
+            // Through the logger, as every other line of a running array: one format, timestamped.
+            LOG.info("{}: started, exported at {}{}", name, exportUri, control == null ? "" : ", control at " + ctl.path());
             afterStart.run();
             out.flush();
             String sig = signals.await();
@@ -53,7 +55,7 @@ final class ArrayRunner {
             }
             array.stop();
         }
-        out.println("bitmirror: stopped cleanly");
+        LOG.info("{}: stopped cleanly", name);
         out.flush();
         return 0;
     }

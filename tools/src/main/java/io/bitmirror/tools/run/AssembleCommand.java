@@ -94,9 +94,9 @@ public final class AssembleCommand implements Callable<Integer> {
         String shortName = name.substring(name.indexOf(':') + 1).replace('/', '_');
         Path dir = defaultDir();
         String uri = export != null ? export : NbdUri.unix(dir.resolve(shortName + ".sock"));
-        NbdUri.parse(uri);
-        Path ctl = control != null ? control : (NbdUri.parse(uri).socket() != null
-                ? NbdUri.parse(uri).socket().toAbsolutePath().resolveSibling(shortName + ".control")
+        NbdUri parsed = Endpoints.parse(uri);
+        Path ctl = control != null ? control : (parsed.socket() != null
+                ? parsed.socket().toAbsolutePath().resolveSibling(shortName + ".control")
                 : dir.resolve(shortName + ".control"));
         if (minSpeed < 0 || maxSpeed < 0) {
             throw new UsageException("--speed-limit-min and --speed-limit-max must not be negative");
@@ -111,7 +111,7 @@ public final class AssembleCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         return ArrayRunner.run(opts, uri, allowRemote, dispatch, ctl, out, () -> {
             if (ext.used() != null) {
-                out.println("bitmirror: external bitmap " + ext.used());
+                org.slf4j.LoggerFactory.getLogger(AssembleCommand.class).info("external bitmap {}", ext.used());
             }
         });
     }

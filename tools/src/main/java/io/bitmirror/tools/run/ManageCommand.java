@@ -1,5 +1,6 @@
 package io.bitmirror.tools.run;
 
+import io.bitmirror.tools.UsageException;
 import io.bitmirror.tools.control.ControlClient;
 
 import java.nio.file.Path;
@@ -36,12 +37,20 @@ public final class ManageCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Action action;
 
+    @Option(names = "--force", description = "With --add: overwrite a device that holds a filesystem, an md "
+            + "superblock or another signature (as create --force).")
+    boolean force;
+
     @Parameters(paramLabel = "DEVICE", description = "The member.")
     Path device;
 
     @Override
     public Integer call() throws Exception {
-        String verb = action.fail ? "fail" : action.remove ? "remove" : action.add ? "add" : "re-add";
+        if (force && !action.add) {
+            throw new UsageException("--force goes with --add only");
+        }
+        String verb = action.fail ? "fail" : action.remove ? "remove" : action.add ? (force ? "add-force" : "add")
+                : "re-add";
         spec.commandLine().getOut().print(ControlClient.request(control, verb + " " + device.toAbsolutePath()));
         return 0;
     }

@@ -7,6 +7,7 @@ import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.nbd.Dispatch;
 import io.bitmirror.raid.nbd.NbdUri;
 import io.bitmirror.tools.cli.HostName;
+import io.bitmirror.tools.cli.Sizes;
 import io.bitmirror.tools.control.ControlClient;
 
 import java.io.PrintWriter;
@@ -36,8 +37,15 @@ public final class QuickstartCommand implements Callable<Integer> {
     @Option(names = "--dir", defaultValue = "bitmirror-data", description = "Where the members live (default ${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--size", defaultValue = "1073741824", description = "Bytes per member when created (default 1 GiB).")
+    @Option(names = "--size", defaultValue = "1G", converter = Sizes.class, paramLabel = "SIZE",
+            description = "Size of each member when created (K by default; K/M/G/T suffixes; default ${DEFAULT-VALUE}).")
     long size;
+
+    /** The launcher as a command valid from any directory: its absolute path, set by the script. */
+    static String launcher() {
+        String path = System.getProperty("bitmirror.launcher");
+        return path != null && Path.of(path).isAbsolute() ? path : "bitmirror";
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -68,10 +76,12 @@ public final class QuickstartCommand implements Callable<Integer> {
             out.println();
             out.println("Connect with any NBD client:");
             out.println("  nbdinfo '" + uri + "'");
-            out.println("  nbdcopy /dev/urandom '" + uri + "'        # or: qemu-img info '" + uri + "'");
-            out.println("  mkdir -p /tmp/bm && nbdfuse /tmp/bm/disk '" + uri + "' &   # then losetup -f /tmp/bm/disk");
+            // Bounded: /dev/urandom never ends, so copying it would fill the array and fail.
+            out.println("  head -c 64M /dev/urandom | nbdcopy - '" + uri + "'   # write 64 MiB");
+            out.println("  mkdir -p /tmp/bm && nbdfuse /tmp/bm/disk '" + uri + "' &");
+            out.println("      then: losetup -f --show /tmp/bm/disk;  undo: losetup -d LOOP; fusermount3 -u /tmp/bm/disk");
             out.println("  nbd-client -unix " + sock + " /dev/nbd0                  # kernel client, as root");
-            out.println("Watch it:  ./bitmirror detail --control=" + control);
+            out.println("Watch it:  " + launcher() + " detail --control=" + control);
             out.println("Stop it:   Ctrl-C (the array is flushed and marked clean)");
             out.println();
             try {
