@@ -238,10 +238,15 @@ public final class WriteIntentBitmap implements AutoCloseable {
         }
     }
 
-    /** The open epoch when pages are dirty (a retry is due), else 0. Write-error state only. */
+    /**
+     * The epoch that retries everything dirtied so far: the open one when pages are dirty, else
+     * the one before it, which a commit may be writing right now (a daemon retry that took the
+     * dirty pages just before us). Write-error state only.
+     */
     private long retryEpoch() {
         synchronized (lock) {
-            return pages.dirtyCount() > 0 ? flusher.openEpoch() : 0;
+            long open = flusher.openEpoch();
+            return pages.dirtyCount() > 0 ? open : open - 1;
         }
     }
 
