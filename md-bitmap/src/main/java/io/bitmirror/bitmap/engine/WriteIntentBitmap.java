@@ -27,7 +27,9 @@ import java.util.concurrent.locks.LockSupport;
  * stays raised and it cannot be cleared, W2). Resync: {@link #startSync}, {@link #endSync},
  * {@link #closeSync}. Lazy clearing: the array calls {@link #flushTicket()} before it flushes
  * every member and {@link #membersFlushed(long)} after; the daemon clears only chunks idle since
- * before such a flush (W2), never while {@link #setDegraded degraded} (W4).
+ * before such a flush (W2), never while {@link #setDegraded degraded} (W4), and when idle chunks
+ * wait for a flush that nobody sends it issues one itself through the {@link MemberFlush} the
+ * array gives it (L1: idle bits are cleared on disk within about two daemon_sleep periods).
  *
  * <p>Locking: an already-dirty chunk costs one CAS on its counter and one volatile read, no lock.
  * Dirtying a clean chunk, clearing and snapshotting take one engine lock (a monitor: it allocates
@@ -238,10 +240,15 @@ public final class WriteIntentBitmap implements AutoCloseable {
         }
     }
 
-    /** The open epoch when pages are dirty (a retry is due), else 0. Write-error state only. */
+    /**
+     * The epoch that retries everything dirtied so far: the open one when pages are dirty, else
+     * the one before it, which a commit may be writing right now (a daemon retry that took the
+     * dirty pages just before us). Write-error state only.
+     */
     private long retryEpoch() {
         synchronized (lock) {
-            return pages.dirtyCount() > 0 ? flusher.openEpoch() : 0;
+            long open = flusher.openEpoch();
+            return pages.dirtyCount() > 0 ? open : open - 1;
         }
     }
 
@@ -605,7 +612,10 @@ public final class WriteIntentBitmap implements AutoCloseable {
         return pages.pages();
     }
 
-    /** Bits set in the live image (what `detail` shows as dirty). */
+    /**
+     * Bits set in the live image (what `detail` shows as dirty): memory, not the disk, which may
+     * still hold bits cleared here; L1 is checked on the disk (examine-bitmap, durable images).
+     */
     public long dirtyChunks() {
         synchronized (lock) {
             return BitmapBits.countDirty(pages.live(), PageImages.BITS_BASE, chunks);

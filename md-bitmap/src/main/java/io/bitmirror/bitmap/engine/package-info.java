@@ -14,7 +14,9 @@
  * <li>{@link io.bitmirror.bitmap.engine.Flusher}: the one thread that group-commits an epoch;</li>
  * <li>{@link io.bitmirror.bitmap.engine.EpochWaiters}: parked writers, released together;</li>
  * <li>{@link io.bitmirror.bitmap.engine.BitmapDaemon}: md's lazy two-pass clearing every
- *     daemon_sleep.</li>
+ *     daemon_sleep, flushing the members itself through a
+ *     {@link io.bitmirror.bitmap.engine.MemberFlush} when no one else did (L1);</li>
+ * <li>{@link io.bitmirror.bitmap.engine.Mutant}: deliberate bugs for the tests, chosen in code only.</li>
  * </ul>
  *
  * <p>Nothing here allocates on the write path in steady state (W5): everything is sized at load.
