@@ -45,9 +45,8 @@ final class NbdConnection implements Runnable {
     /** Shared slots one connection may hold at once: a quarter of the array's 64. */
     static final int SLOTS_PER_CONNECTION = 16;
     /**
-     * Receive buffer: about 15 queued 4 KiB writes per read. Not larger, because the part of a big
-     * payload that arrives with its header is copied once more (buffer, then slot), while the
-     * rest goes straight into the slot.
+     * Receive buffer: about 15 queued 4 KiB writes per read. A payload up to this size waits here
+     * whole before a slot is taken for it; a larger one waits in the staging buffers.
      */
     private static final int INPUT_BYTES = 64 << 10;
     /** The reader's reply batch: a queue depth's worth of 4 KiB read replies. */
