@@ -42,12 +42,17 @@ final class NbdConnection implements Runnable {
 
     static final int WORKERS = 16;
     static final int REQUESTS = 32;
-    /** Shared slots one connection may hold at once: a quarter of the array's 64. */
-    static final int SLOTS_PER_CONNECTION = 16;
     /**
-     * Receive buffer: about 15 queued 4 KiB writes per read. Not larger, because the part of a big
-     * payload that arrives with its header is copied once more (buffer, then slot), while the
-     * rest goes straight into the slot.
+     * Shared slots one connection may hold at once: half the array's 64. Not fewer: requests
+     * queued for busy workers hold theirs, and at queue depth 32 a smaller share left the
+     * workers waiting on the reader (measured with fio, dispatch=workers). A slot is only ever
+     * held for device I/O, so the share bounds how long others wait, never how long a client can
+     * make them wait.
+     */
+    static final int SLOTS_PER_CONNECTION = 32;
+    /**
+     * Receive buffer: about 15 queued 4 KiB writes per read. A payload up to this size waits here
+     * whole before a slot is taken for it; a larger one waits in the staging buffers.
      */
     private static final int INPUT_BYTES = 64 << 10;
     /** The reader's reply batch: a queue depth's worth of 4 KiB read replies. */
