@@ -34,6 +34,6 @@ public final class BitmirrorCommand implements Runnable {
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "a command is required (quickstart, create, assemble, detail, manage, examine, examine-bitmap, bench, "
-                + "fault-campaign)");
+                + "fault-campaign, help)");
     }
 }

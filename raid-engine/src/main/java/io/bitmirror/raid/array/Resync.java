@@ -389,6 +389,7 @@ final class Resync implements Runnable {
                 } catch (IOException e) {
                     LOG.warn("{}: resync read error on member {}: {}", a.name(), source, e.getMessage());
                     if (inFlight) {
+                        inFlight = false;
                         f.await(writing);
                     }
                     a.failFromResync(1 << source, "read error during resync");
@@ -412,6 +413,7 @@ final class Resync implements Runnable {
                 }
                 long wait = 0;
                 if (inFlight) {
+                    inFlight = false;
                     int failed = f.await(writing);
                     if (failed != 0) {
                         a.failFromResync(failed, "write error during resync");
@@ -427,8 +429,8 @@ final class Resync implements Runnable {
                 inFlightBytes = n;
                 pos += n;
                 if (wait > 0 && pos < end) {
-                    int failed = f.await(writing);
                     inFlight = false;
+                    int failed = f.await(writing);
                     if (failed != 0) {
                         a.failFromResync(failed, "write error during resync");
                         return false;
@@ -444,8 +446,8 @@ final class Resync implements Runnable {
             }
             long wait = 0;
             if (inFlight) {
-                int failed = f.await(writing);
                 inFlight = false;
+                int failed = f.await(writing);
                 if (failed != 0) {
                     a.failFromResync(failed, "write error during resync");
                     return false;
@@ -459,6 +461,7 @@ final class Resync implements Runnable {
             pause(wait);
             return true;
         } finally {
+            // Only a write still in flight is awaited here: each await above clears the flag first.
             if (inFlight) {
                 f.await(writing);
             }

@@ -41,7 +41,8 @@ public final class FileMemberDevice implements MemberDevice {
         } catch (OverlappingFileLockException e) {
             // This JVM holds the lock already: not another bitmirror, this one.
             ch.close();
-            throw new IOException(path + ": already open in this bitmirror (named twice, or already a member)");
+            throw new IOException(path + ": in use by this bitmirror process already (named twice, already a member, "
+                    + "or assembled twice)");
         } catch (IOException e) {
             ch.close();
             throw e;

@@ -29,7 +29,7 @@ class FileMemberDeviceLockTest {
         }
         try (FileMemberDevice d = FileMemberDevice.open(p)) {
             IOException e = assertThrows(IOException.class, () -> FileMemberDevice.open(dir.resolve(".").resolve("m")));
-            assertTrue(e.getMessage().contains("already open in this bitmirror"), e.getMessage());
+            assertTrue(e.getMessage().contains("in use by this bitmirror process already"), e.getMessage());
             assertFalse(e.getMessage().contains("another bitmirror"), e.getMessage());
             assertEquals(1 << 20, d.currentSizeBytes());
             try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
