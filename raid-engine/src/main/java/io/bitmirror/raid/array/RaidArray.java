@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Write path (DESIGN.md): range check, safe mode ("active" on disk before the first write
  * after idle), sync barrier, {@code startWrite} (returns once the chunks' bits are durable in
- * every bitmap copy, W1), the data to every member in parallel, {@code endWrite} (a failed
+ * every bitmap copy, W1), the data to every member (in turn by the writing thread, or in
+ * parallel by one I/O thread per member with member threads), {@code endWrite} (a failed
  * member is marked faulty and the chunk stays NEEDED, W4), reply.
  *
  * <p>Locks: {@code stateLock} guards member states, masks and roles and never waits for I/O
