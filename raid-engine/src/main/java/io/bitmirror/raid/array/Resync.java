@@ -343,6 +343,20 @@ final class Resync implements Runnable {
         }
     }
 
+    /** Waits for the piece being written; false when a target failed (it has been failed then). */
+    private boolean written(MemberFanout f, IoSlot slot) {
+        return succeeded(f.await(slot));
+    }
+
+    /** True when no target failed; otherwise fails the targets named by {@code failedMask}. */
+    private boolean succeeded(int failedMask) {
+        if (failedMask != 0) {
+            a.failFromResync(failedMask, "write error during resync");
+            return false;
+        }
+        return true;
+    }
+
     private boolean lastOneOut(int slot) {
         for (int s = 0; s < a.raidDisks(); s++) {
             if (s != slot && a.state(s) != MemberState.IN_SYNC) {
@@ -398,9 +412,7 @@ final class Resync implements Runnable {
                 if (!inFlight && pos + n == end) {
                     // The unit's only (or last, after a pause) piece: written in this thread,
                     // no hand-off.
-                    int failed = f.write(current, pos, n, false, targets);
-                    if (failed != 0) {
-                        a.failFromResync(failed, "write error during resync");
+                    if (!succeeded(f.write(current, pos, n, false, targets))) {
                         return false;
                     }
                     long wait = progress(n);
@@ -414,9 +426,7 @@ final class Resync implements Runnable {
                 long wait = 0;
                 if (inFlight) {
                     inFlight = false;
-                    int failed = f.await(writing);
-                    if (failed != 0) {
-                        a.failFromResync(failed, "write error during resync");
+                    if (!written(f, writing)) {
                         return false;
                     }
                     wait = progress(inFlightBytes);
@@ -430,9 +440,7 @@ final class Resync implements Runnable {
                 pos += n;
                 if (wait > 0 && pos < end) {
                     inFlight = false;
-                    int failed = f.await(writing);
-                    if (failed != 0) {
-                        a.failFromResync(failed, "write error during resync");
+                    if (!written(f, writing)) {
                         return false;
                     }
                     wait = Math.max(wait, progress(inFlightBytes));
@@ -447,9 +455,7 @@ final class Resync implements Runnable {
             long wait = 0;
             if (inFlight) {
                 inFlight = false;
-                int failed = f.await(writing);
-                if (failed != 0) {
-                    a.failFromResync(failed, "write error during resync");
+                if (!written(f, writing)) {
                     return false;
                 }
                 wait = progress(inFlightBytes);

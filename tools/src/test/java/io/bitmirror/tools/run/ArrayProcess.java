@@ -31,10 +31,8 @@ final class ArrayProcess implements AutoCloseable {
         return "nbd+unix:///?socket=" + socket;
     }
 
-    static ArrayProcess start(Path dir, List<String> extraArgs, List<Path> members) throws Exception {
-        Path socket = dir.resolve("array.sock");
-        Path control = dir.resolve("control.sock");
-        Path log = dir.resolve("bitmirror-" + System.nanoTime() + ".log");
+    /** The test JVM's java with the flags jnr and chronicle-bytes need (as the launcher sets them). */
+    static List<String> javaCommand() {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -43,6 +41,14 @@ final class ArrayProcess implements AutoCloseable {
                 cmd.add(a);
             }
         }
+        return cmd;
+    }
+
+    static ArrayProcess start(Path dir, List<String> extraArgs, List<Path> members) throws Exception {
+        Path socket = dir.resolve("array.sock");
+        Path control = dir.resolve("control.sock");
+        Path log = dir.resolve("bitmirror-" + System.nanoTime() + ".log");
+        List<String> cmd = javaCommand();
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.bitmirror.tools.Main");

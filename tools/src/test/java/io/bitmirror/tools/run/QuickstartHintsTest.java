@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -29,14 +27,7 @@ class QuickstartHintsTest {
     @Test
     void hintsAreBoundedAndValidFromAnywhere() throws Exception {
         Path data = dir.resolve("data");
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-            if (a.startsWith("--add-") || a.startsWith("--enable-native-access") || a.startsWith("--sun-misc")
-                    || a.startsWith("-Dchronicle")) {
-                cmd.add(a);
-            }
-        }
+        List<String> cmd = ArrayProcess.javaCommand();
         // As the launcher script sets it.
         cmd.add("-Dbitmirror.launcher=/opt/bitmirror/bitmirror");
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.bitmirror.tools.Main", "quickstart",
