@@ -40,7 +40,7 @@ public final class BenchCommand implements Callable<Integer> {
     long size;
 
     @Option(names = "--resync", description = "Measure resync instead: a plain O_DIRECT copy, a full resync and a "
-            + "resync of 1%% dirty chunks (members of --size bytes filled with data).")
+            + "resync of 1%% dirty chunks (members of --size filled with data).")
     boolean resync;
 
     @Override
