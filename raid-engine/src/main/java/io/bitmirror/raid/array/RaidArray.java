@@ -144,7 +144,7 @@ public final class RaidArray implements AutoCloseable {
                 opts.parallelMembers());
         this.copyMask = copyMask;
         recomputeMasks();
-        this.resync = new Resync(this);
+        this.resync = new Resync(new ArraySyncTarget());
         this.housekeeper = new Thread(this::housekeep, "md-" + shortName() + "-housekeeper");
         housekeeper.setDaemon(true);
     }
@@ -1041,59 +1041,33 @@ public final class RaidArray implements AutoCloseable {
         updateSuperblocks();
     }
 
-    // ================================================================= accessors for Resync
+    // ================================================================= what the sync pass sees
 
+    /** The bitmap engine, or null; for tests in this package. */
     WriteIntentBitmap bitmap() {
         return bitmap;
     }
 
-    SyncBarrier barrier() {
-        return barrier;
-    }
-
-    MemberFanout fanout() {
-        return fanout;
-    }
-
-    long unitBytes() {
-        return unitBytes;
-    }
-
-    String name() {
-        return name;
-    }
-
-    int inSyncMask() {
-        return inSyncMask;
-    }
-
-    int writeMask() {
-        return writeMask.get();
-    }
-
-    MemberState state(int s) {
-        return states[s];
-    }
-
-    int raidDisks() {
-        return raidDisks;
-    }
-
-    long lastWriteNanos() {
-        return lastWriteNanos;
-    }
-
-    AssembleOptions options() {
-        return options;
-    }
-
-    void failFromResync(int failedMask, String why) {
-        failMembers(failedMask, why);
-    }
-
-    /** Resync of an unclean array finished: the superblocks may say clean again. */
-    void resyncFinished() {
-        updateSuperblocks();
+    /** The array as {@link Resync} sees it: a view, so the pass holds no reference to the facade. */
+    private final class ArraySyncTarget implements SyncTarget {
+        @Override public String name() { return name; }
+        @Override public long sizeBytes() { return sizeBytes; }
+        @Override public long unitBytes() { return unitBytes; }
+        @Override public int raidDisks() { return raidDisks; }
+        @Override public WriteIntentBitmap bitmap() { return bitmap; }
+        @Override public SyncBarrier barrier() { return barrier; }
+        @Override public MemberFanout fanout() { return fanout; }
+        @Override public AssembleOptions options() { return options; }
+        @Override public int inSyncMask() { return inSyncMask; }
+        @Override public int sourceMask() { return RaidArray.this.sourceMask(); }
+        @Override public MemberState state(int s) { return states[s]; }
+        @Override public long lastWriteNanos() { return lastWriteNanos; }
+        @Override public void enterWrite(boolean foreground) { RaidArray.this.enterWrite(foreground); }
+        @Override public void exitWrite(boolean foreground) { RaidArray.this.exitWrite(foreground); }
+        @Override public void failMembers(int failedMask, String why) { RaidArray.this.failMembers(failedMask, why); }
+        /** Resync of an unclean array finished: the superblocks may say clean again. */
+        @Override public void resyncFinished() { updateSuperblocks(); }
+        @Override public void recoveryFinished(int slot) { RaidArray.this.recoveryFinished(slot); }
     }
 
     // ================================================================= housekeeping

@@ -28,7 +28,7 @@ final class Resync implements Runnable {
 
     enum Kind { RESYNC, RECOVERY }
 
-    private final RaidArray a;
+    private final SyncTarget a;
     private final Object lock = new Object();
     private Thread thread;
     private boolean resyncRequested;
@@ -54,7 +54,7 @@ final class Resync implements Runnable {
     /** Units copied but not yet flushed on the targets: the bitmap hears of them after the flush. */
     private final long[] batch = new long[16];
 
-    Resync(RaidArray a) {
+    Resync(SyncTarget a) {
         this.a = a;
     }
 
@@ -334,7 +334,7 @@ final class Resync implements Runnable {
         try {
             int failed = f.flush(s, targets);
             if (failed != 0) {
-                a.failFromResync(failed, "flush error during resync");
+                a.failMembers(failed, "flush error during resync");
                 return false;
             }
             return true;
@@ -351,7 +351,7 @@ final class Resync implements Runnable {
     /** True when no target failed; otherwise fails the targets named by {@code failedMask}. */
     private boolean succeeded(int failedMask) {
         if (failedMask != 0) {
-            a.failFromResync(failedMask, "write error during resync");
+            a.failMembers(failedMask, "write error during resync");
             return false;
         }
         return true;
@@ -406,7 +406,7 @@ final class Resync implements Runnable {
                         inFlight = false;
                         f.await(writing);
                     }
-                    a.failFromResync(1 << source, "read error during resync");
+                    a.failMembers(1 << source, "read error during resync");
                     return false;
                 }
                 if (!inFlight && pos + n == end) {
