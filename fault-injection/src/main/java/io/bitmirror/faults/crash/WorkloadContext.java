@@ -1,5 +1,6 @@
 package io.bitmirror.faults.crash;
 
+import io.bitmirror.raid.ArrayException;
 import io.bitmirror.faults.faulty.Sleep;
 import io.bitmirror.faults.record.WriteLog;
 import io.bitmirror.raid.array.RaidArray;
@@ -85,7 +86,7 @@ public final class WorkloadContext {
     }
 
     /** Fails member {@code m} (as manage --fail); the other one is the survivor (2 members). */
-    public void fail(int m) {
+    public void fail(int m) throws ArrayException {
         long start = log.currentSeq();
         array.fail(members.get(m));
         history.degraded(new History.Degraded(m, 1 - m, start, Long.MAX_VALUE));

@@ -839,7 +839,7 @@ public final class RaidArray implements AutoCloseable {
     }
 
     /** {@code manage --fail}: marks the member faulty as if it had failed. */
-    public void fail(Path device) {
+    public void fail(Path device) throws ArrayException {
         int s = slotOf(device);
         if (s < 0 || (states[s] != MemberState.IN_SYNC && states[s] != MemberState.RECOVERING)) {
             throw new ArrayException(device + ": not an active member of " + name);
@@ -976,7 +976,7 @@ public final class RaidArray implements AutoCloseable {
         attach(slot, device, md, true);
     }
 
-    private int freeDevNumber() {
+    private int freeDevNumber() throws ArrayException {
         synchronized (stateLock) {
             boolean[] used = new boolean[maxDev];
             for (int s = 0; s < raidDisks; s++) {

@@ -1,5 +1,6 @@
 package io.bitmirror.raid.create;
 
+import io.bitmirror.raid.ArrayException;
 import static io.bitmirror.raid.ArrayException.require;
 
 import io.bitmirror.bitmap.format.BitmapBits;
@@ -160,7 +161,7 @@ public final class ArrayCreator {
      * Checks what the request says by itself, without looking at any device: level, counts,
      * bitmap chunk, name. A caller can report these as usage errors; {@link #plan} checks them too.
      */
-    public static void checkRequest(CreateSpec spec) {
+    public static void checkRequest(CreateSpec spec) throws ArrayException {
         require(spec.level() == 1, "level " + spec.level() + ": bitmirror builds RAID-1 only (--level=1)");
         require(spec.raidDevices() >= 2, "raid-devices " + spec.raidDevices() + ": a mirror needs at least 2");
         require(spec.raidDevices() <= 256, "raid-devices " + spec.raidDevices() + ": at most 256 are supported");
@@ -240,7 +241,7 @@ public final class ArrayCreator {
         return new Plan(spec, List.copyOf(devs), List.copyOf(layouts), size, chunk, uuid, stored);
     }
 
-    private static int chooseChunk(CreateSpec spec, long size, long roomBytes) {
+    private static int chooseChunk(CreateSpec spec, long size, long roomBytes) throws ArrayException {
         long given = spec.bitmapChunkBytes();
         if (given > 0) {
             long need = BitmapGeometry.totalBytes(BitmapGeometry.chunks(size, (int) given));
@@ -264,7 +265,7 @@ public final class ArrayCreator {
      * it). The name becomes a socket file name and part of an NBD URI, so it is limited to
      * characters safe in both: letters, digits, '.', '_' and '-' (and one ':' after a host).
      */
-    static String storedName(String name, String homehost) {
+    static String storedName(String name, String homehost) throws ArrayException {
         require(name != null && !name.isEmpty(), "name: must not be empty");
         require(name.getBytes(StandardCharsets.UTF_8).length <= 32, "name " + name + ": longer than 32 bytes");
         int colon = name.indexOf(':');

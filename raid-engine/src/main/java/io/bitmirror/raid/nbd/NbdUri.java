@@ -24,7 +24,7 @@ public record NbdUri(Path socket, String host, int port, String exportName) {
     /** Highest TCP port. */
     public static final int MAX_PORT = 65535;
 
-    public static NbdUri parse(String text) {
+    public static NbdUri parse(String text) throws ArrayException {
         URI u;
         try {
             u = new URI(text);
@@ -67,7 +67,7 @@ public record NbdUri(Path socket, String host, int port, String exportName) {
      * The address a TCP export binds: resolved, and refused unless it is loopback or
      * {@code allowRemote}. Callers check it before assembling, so a refused export writes nothing.
      */
-    public InetAddress tcpAddress(boolean allowRemote) {
+    public InetAddress tcpAddress(boolean allowRemote) throws ArrayException {
         InetAddress addr;
         try {
             addr = InetAddress.getByName(host);

@@ -162,7 +162,7 @@ public final class ControlServer implements AutoCloseable {
                 default:
                     return "error: unknown control request '" + oneLine(cmd) + "'\n";
             }
-        } catch (ArrayException | IOException e) {
+        } catch (IOException e) {
             return "error: " + oneLine(e.getMessage()) + "\n";
         } catch (RuntimeException e) {
             LOG.error("control request {} failed", cmd, e);
