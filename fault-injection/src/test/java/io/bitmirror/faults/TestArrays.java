@@ -1,7 +1,6 @@
 package io.bitmirror.faults;
 
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.metadata.MemberMetadata;
 import io.bitmirror.raid.metadata.MetadataReader;
@@ -9,7 +8,6 @@ import io.bitmirror.raid.metadata.MetadataReader;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -32,8 +30,8 @@ public final class TestArrays {
             }
             m.add(p);
         }
-        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, CHUNK, "e2e", "faults", 0, true, false, m,
-                Instant.now())).write();
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(CHUNK).name("e2e").homehost("faults")
+                .assumeClean(true).devices(m).build()).write();
         return m;
     }
 

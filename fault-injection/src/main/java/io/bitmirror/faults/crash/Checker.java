@@ -3,6 +3,7 @@ package io.bitmirror.faults.crash;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.AssemblyPlan;
 import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.superblock.Superblock;
 import io.bitmirror.raid.superblock.SuperblockLayout;
 
@@ -284,7 +285,7 @@ public final class Checker {
         try {
             // The plan first (it only reads): which members assembly will leave out as stale.
             plan = AssemblyPlan.of(files, true);
-            a = RaidArray.assemble(AssembleOptions.of(files).withRun(true).withSpeed(1, 0));
+            a = RaidArray.assemble(AssembleOptions.builder(files).run(true).minSpeedKiB(1).maxSpeedKiB(0).build());
         } catch (IOException | RuntimeException e) {
             return "assemble failed: " + e.getMessage();
         }
@@ -304,7 +305,7 @@ public final class Checker {
             a.stop();
             return null;
         } catch (IOException | RuntimeException e) {
-            a.abandon();
+            ArrayInternals.abandon(a);
             return "resync/re-add failed: " + e;
         }
     }

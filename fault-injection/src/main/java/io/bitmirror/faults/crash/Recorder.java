@@ -9,8 +9,8 @@ import io.bitmirror.faults.record.WriteLog;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.member.FileMemberDevice;
 import io.bitmirror.raid.metadata.MetadataReader;
 
@@ -77,20 +77,24 @@ public final class Recorder {
             members.add(p);
         }
         try {
-            ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, CHUNK_BYTES, "crash", "faults", 0,
-                    w.assumeClean(), false, members, Instant.ofEpochSecond(1_700_000_000L))).write();
+            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(CHUNK_BYTES).name("crash")
+                    .homehost("faults").assumeClean(w.assumeClean()).devices(members)
+                    .now(Instant.ofEpochSecond(1_700_000_000L)).build()).write();
             List<byte[]> base = new ArrayList<>();
             for (Path p : members) {
                 base.add(Files.readAllBytes(p));
             }
             Geometry g = Geometry.of(MetadataReader.read(members.get(0)));
             WriteLog log = new WriteLog(2);
-            AssembleOptions opts = AssembleOptions.of(members).withMutant(mutant).withRun(true).withParallelMembers(memberThreads)
-                    .withDaemonSleepMillis(DAEMON_SLEEP_MILLIS).withSafeModeMillis(SAFE_MODE_MILLIS)
-                    .withSpeed(w.recordingMaxSpeedKiB() > 0 ? w.recordingMaxSpeedKiB() : 1_000_000, w.recordingMaxSpeedKiB())
-                    .withOpener(p -> new RecordingDevice(new FaultyDevice(FileMemberDevice.open(p), FaultPlan.seeded(seed)
+            AssembleOptions.Builder b = AssembleOptions.builder(members).run(true).parallelMembers(memberThreads)
+                    .daemonSleepMillis(DAEMON_SLEEP_MILLIS).safeModeMillis(SAFE_MODE_MILLIS)
+                    .minSpeedKiB(w.recordingMaxSpeedKiB() > 0 ? w.recordingMaxSpeedKiB() : 1_000_000)
+                    .maxSpeedKiB(w.recordingMaxSpeedKiB())
+                    .opener(p -> new RecordingDevice(new FaultyDevice(FileMemberDevice.open(p), FaultPlan.seeded(seed)
                             .on(FaultPlan.Op.FLUSH).delayMillis(FLUSH_LATENCY_MILLIS).then(Fault.DELAY)),
                             indexOf(members, p), log));
+            // A mutant comes only through the internal SPI: the crash explorer is a test tool.
+            AssembleOptions opts = ArrayInternals.withMutant(b.build(), mutant);
             History history = new History();
             RaidArray a = RaidArray.assemble(opts);
             try {
@@ -98,7 +102,7 @@ public final class Recorder {
                 idleEnd(a, log, history);
             } finally {
                 // The crash: whatever was in flight is not in the log (it never completed).
-                a.abandon();
+                ArrayInternals.abandon(a);
             }
             history.endDegraded(0, log.currentSeq());
             history.endDegraded(1, log.currentSeq());

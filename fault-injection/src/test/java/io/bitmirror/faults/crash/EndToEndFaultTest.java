@@ -10,6 +10,7 @@ import io.bitmirror.raid.array.ArrayStatus;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.MemberState;
 import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.member.FileMemberDevice;
 import io.bitmirror.raid.metadata.MetadataReader;
 
@@ -29,8 +30,8 @@ class EndToEndFaultTest {
     @TempDir
     Path dir;
 
-    private static AssembleOptions withFaulty(List<Path> m, FaultPlan planForMember1) {
-        return AssembleOptions.of(m).withOpener(p -> p.equals(m.get(1))
+    private static AssembleOptions.Builder withFaulty(List<Path> m, FaultPlan planForMember1) {
+        return AssembleOptions.builder(m).opener(p -> p.equals(m.get(1))
                 ? new FaultyDevice(FileMemberDevice.open(p), planForMember1) : FileMemberDevice.open(p));
     }
 
@@ -43,7 +44,7 @@ class EndToEndFaultTest {
         // Data writes on member 1 fail from the third one on.
         FaultPlan plan = FaultPlan.seeded(seed).on(FaultPlan.Op.WRITE).range(dataOffset, Long.MAX_VALUE).afterOps(2)
                 .then(Fault.ERROR);
-        RaidArray a = RaidArray.assemble(withFaulty(m, plan));
+        RaidArray a = RaidArray.assemble(withFaulty(m, plan).build());
         byte[][] written = new byte[10][];
         for (int i = 0; i < written.length; i++) {
             written[i] = new byte[BLOCK];
@@ -73,7 +74,7 @@ class EndToEndFaultTest {
         FaultPlan plan = FaultPlan.seeded(seed).on(FaultPlan.Op.WRITE).range(dataOffset, Long.MAX_VALUE).afterOps(1)
                 .times(1).then(Fault.DROP);
         // No lazy clearing and no safe mode during the test: the crash finds the array active.
-        RaidArray a = RaidArray.assemble(withFaulty(m, plan).withDaemonSleepMillis(60_000).withSafeModeMillis(60_000));
+        RaidArray a = RaidArray.assemble(withFaulty(m, plan).daemonSleepMillis(60_000).safeModeMillis(60_000).build());
         byte[][] written = new byte[4][];
         for (int i = 0; i < written.length; i++) {
             written[i] = new byte[BLOCK];
@@ -81,7 +82,7 @@ class EndToEndFaultTest {
             a.write((long) i * 20 * BLOCK, ByteBuffer.wrap(written[i]), false);
         }
         a.flush();
-        a.abandon();
+        ArrayInternals.abandon(a);
         assertEquals(1, plan.injected());
         long droppedChunk = (20L * BLOCK) / TestArrays.CHUNK;
         assertFalse(Arrays.equals(TestArrays.dataArea(m.get(0)), TestArrays.dataArea(m.get(1))),
@@ -90,7 +91,7 @@ class EndToEndFaultTest {
                 "the chunk of the dropped write is dirty on disk");
         assertFalse(MetadataReader.read(m.get(0)).superblock().isClean(), "crashed while active");
 
-        RaidArray b = RaidArray.assemble(AssembleOptions.of(m).withSpeed(1, 0));
+        RaidArray b = RaidArray.assemble(AssembleOptions.builder(m).minSpeedKiB(1).maxSpeedKiB(0).build());
         assertTrue(b.awaitSyncIdle(60_000));
         assertTrue(b.status().resyncedChunks() >= 1, "resync copied the dirty chunks");
         ByteBuffer got = ByteBuffer.allocate(BLOCK);

@@ -1,7 +1,15 @@
 package io.bitmirror.bitmap.engine;
 
-/** Tunables of a {@link WriteIntentBitmap}; immutable, with withers. Defaults suit production. */
+/**
+ * Tunables of a {@link WriteIntentBitmap}; immutable, with withers. Defaults suit production.
+ * The deliberate bugs ({@link Mutant}) are not among the withers: tests reach them through
+ * {@link io.bitmirror.bitmap.engine.internal.EngineInternals} (not API).
+ */
 public final class BitmapEngineOptions {
+    static {
+        io.bitmirror.bitmap.engine.internal.EngineInternals.register(BitmapEngineOptions::mutant);
+    }
+
     final long daemonSleepMillis;
     final boolean startDaemon;
     final int waiterSlots;
@@ -44,7 +52,7 @@ public final class BitmapEngineOptions {
     }
 
     /** A deliberate bug (tests and the fault campaign only); {@link Mutant#NONE} by default. */
-    public BitmapEngineOptions mutant(Mutant m) {
+    BitmapEngineOptions mutant(Mutant m) {
         return new BitmapEngineOptions(daemonSleepMillis, startDaemon, waiterSlots, storeTimeoutNanos, m);
     }
 }

@@ -1,7 +1,6 @@
 package io.bitmirror.bitmap.bench;
 
 import io.bitmirror.bitmap.engine.BitmapEngineOptions;
-import io.bitmirror.bitmap.engine.Mutant;
 import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 import io.bitmirror.bitmap.store.InMemoryBitmapStore;
 import java.util.concurrent.TimeUnit;
@@ -44,7 +43,7 @@ public class WriteIntentBench {
             store = InMemoryBitmapStore.forChunks(CHUNKS, 2);
             WriteIntentBitmap.format(store, UUID, CHUNKS * 128, 65536, 5, 0, 1, false);
             bm = WriteIntentBitmap.load(store, UUID, 1, false,
-                    BitmapEngineOptions.defaults().startDaemon(false).mutant(Mutant.NONE));
+                    BitmapEngineOptions.defaults().startDaemon(false));
         }
 
         /** Not measured: clear everything so that cleanChunk finds clean chunks again. */

@@ -4,84 +4,278 @@ import io.bitmirror.bitmap.engine.Mutant;
 import io.bitmirror.raid.member.FileMemberDevice;
 
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * How to assemble an array.
+ * How to assemble an array: the members and the tunables of the running array. Built only
+ * through {@link #builder(List)} (or {@link #of(List)} for md's defaults):
  *
- * @param devices the members (any order)
- * @param run start even when members are missing or stale (degraded), as mdadm --run
- * @param opener opens members for I/O
- * @param externalBitmap opens the external bitmap, or null for internal / none
- * @param daemonSleepMillis bitmap daemon period, or -1 for the bitmap's daemon_sleep
- * @param safeModeMillis idle time after which the array is marked clean (md: 200 ms)
- * @param minSpeedKiB resync speed floor under foreground I/O (KiB/s)
- * @param maxSpeedKiB resync speed ceiling (KiB/s; 0 = unlimited)
- * @param autoResync start the background resync/recovery at once
- * @param slots request slots (concurrent I/Os)
- * @param maxIoBytes largest single I/O
- * @param mutant a deliberate bitmap bug for fault-injection tests; {@link Mutant#NONE} unless code
- *     asks (no property or CLI option of an array command can set it)
- * @param parallelMembers one I/O thread per member for writes; false: the writing thread writes
- *     each member in turn (faster on fast devices, see docs/BENCHMARKS.md)
+ * <pre>{@code
+ * AssembleOptions opts = AssembleOptions.builder(devices).run(true).maxSpeedKiB(50_000).build();
+ * try (RaidArray array = RaidArray.assemble(opts)) { ... }
+ * }</pre>
+ *
+ * <p>Immutable and safe to share between threads; one options object may assemble the same
+ * array again after a stop. {@link Builder#build()} rejects programming errors (a null, a
+ * negative time or speed, fewer than one slot, an I/O size that is not a positive multiple of
+ * {@link RaidArray#BLOCK_SIZE}) with an {@link IllegalArgumentException} naming the field;
+ * everything about the members themselves is checked by {@link RaidArray#assemble} and comes
+ * as an {@link io.bitmirror.raid.ArrayException} (see docs/API.md).
  */
-public record AssembleOptions(List<Path> devices, boolean run, MemberOpener opener, BitmapStoreOpener externalBitmap,
-        long daemonSleepMillis, long safeModeMillis, long minSpeedKiB, long maxSpeedKiB, boolean autoResync,
-        int slots, int maxIoBytes, Mutant mutant, boolean parallelMembers) {
+public final class AssembleOptions {
+    private final List<Path> devices;
+    private final boolean run;
+    private final MemberOpener opener;
+    private final BitmapStoreOpener externalBitmap;
+    private final long daemonSleepMillis;
+    private final long safeModeMillis;
+    private final long minSpeedKiB;
+    private final long maxSpeedKiB;
+    private final boolean autoResync;
+    private final int slots;
+    private final int maxIoBytes;
+    private final boolean parallelMembers;
+    /** Not API: set only through io.bitmirror.raid.internal.ArrayInternals (tests, crash explorer). */
+    private final Mutant mutant;
 
-    /** md's defaults: resync between 1,000 and 200,000 KiB/s, safe mode after 200 ms. */
+    private AssembleOptions(Builder b, Mutant mutant) {
+        this.devices = b.devices;
+        this.run = b.run;
+        this.opener = b.opener;
+        this.externalBitmap = b.externalBitmap;
+        this.daemonSleepMillis = b.daemonSleepMillis;
+        this.safeModeMillis = b.safeModeMillis;
+        this.minSpeedKiB = b.minSpeedKiB;
+        this.maxSpeedKiB = b.maxSpeedKiB;
+        this.autoResync = b.autoResync;
+        this.slots = b.slots;
+        this.maxIoBytes = b.maxIoBytes;
+        this.parallelMembers = b.parallelMembers;
+        this.mutant = mutant;
+    }
+
+    /** A builder for {@code devices} (any order) with md's defaults, see {@link Builder}. */
+    public static Builder builder(List<Path> devices) {
+        return new Builder(devices);
+    }
+
+    /** A builder for {@code devices} (any order) with md's defaults, see {@link Builder}. */
+    public static Builder builder(Path... devices) {
+        return new Builder(Arrays.asList(Objects.requireNonNull(devices, "devices")));
+    }
+
+    /** md's defaults for {@code devices}: {@code builder(devices).build()}. */
     public static AssembleOptions of(List<Path> devices) {
-        return new AssembleOptions(devices, false, FileMemberDevice::open, null, -1, 200, 1_000, 200_000, true, 64,
-                1 << 20, Mutant.NONE, false);
+        return builder(devices).build();
     }
 
-    public AssembleOptions withRun(boolean r) {
-        return new AssembleOptions(devices, r, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant, parallelMembers);
+    /** A builder holding these options, to derive others from them. */
+    public Builder toBuilder() {
+        Builder b = new Builder(devices);
+        b.run = run;
+        b.opener = opener;
+        b.externalBitmap = externalBitmap;
+        b.daemonSleepMillis = daemonSleepMillis;
+        b.safeModeMillis = safeModeMillis;
+        b.minSpeedKiB = minSpeedKiB;
+        b.maxSpeedKiB = maxSpeedKiB;
+        b.autoResync = autoResync;
+        b.slots = slots;
+        b.maxIoBytes = maxIoBytes;
+        b.parallelMembers = parallelMembers;
+        return b;
     }
 
-    public AssembleOptions withOpener(MemberOpener o) {
-        return new AssembleOptions(devices, run, o, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant, parallelMembers);
+    /** The members (any order; unmodifiable). */
+    public List<Path> devices() {
+        return devices;
     }
 
-    public AssembleOptions withExternalBitmap(BitmapStoreOpener b) {
-        return new AssembleOptions(devices, run, opener, b, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant, parallelMembers);
+    /** Start even when members are missing or stale (degraded), as {@code mdadm --run}. */
+    public boolean run() {
+        return run;
     }
 
-    public AssembleOptions withDaemonSleepMillis(long ms) {
-        return new AssembleOptions(devices, run, opener, externalBitmap, ms, safeModeMillis, minSpeedKiB, maxSpeedKiB,
-                autoResync, slots, maxIoBytes, mutant, parallelMembers);
+    /** Opens members for I/O. */
+    public MemberOpener opener() {
+        return opener;
     }
 
-    public AssembleOptions withSafeModeMillis(long ms) {
-        return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, ms, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant, parallelMembers);
+    /** Opens the external bitmap, or null for internal / none. */
+    public BitmapStoreOpener externalBitmap() {
+        return externalBitmap;
     }
 
-    public AssembleOptions withSpeed(long minKiB, long maxKiB) {
-        return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minKiB,
-                maxKiB, autoResync, slots, maxIoBytes, mutant, parallelMembers);
+    /** Bitmap daemon period, or -1 for the bitmap's daemon_sleep. */
+    public long daemonSleepMillis() {
+        return daemonSleepMillis;
     }
 
-    public AssembleOptions withAutoResync(boolean a) {
-        return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, a, slots, maxIoBytes, mutant, parallelMembers);
+    /** Idle time after which the array is marked clean (md's safe_mode_delay). */
+    public long safeModeMillis() {
+        return safeModeMillis;
     }
 
-    public AssembleOptions withParallelMembers(boolean p) {
-        return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes, mutant, p);
+    /** Resync speed floor under foreground I/O (KiB/s, md's speed_limit_min). */
+    public long minSpeedKiB() {
+        return minSpeedKiB;
     }
 
-    public AssembleOptions withMutant(Mutant m) {
-        return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, slots, maxIoBytes, m, parallelMembers);
+    /** Resync speed ceiling (KiB/s, md's speed_limit_max; 0 = unlimited). */
+    public long maxSpeedKiB() {
+        return maxSpeedKiB;
     }
 
-    public AssembleOptions withSlots(int s) {
-        return new AssembleOptions(devices, run, opener, externalBitmap, daemonSleepMillis, safeModeMillis, minSpeedKiB,
-                maxSpeedKiB, autoResync, s, maxIoBytes, mutant, parallelMembers);
+    /** Start the background resync/recovery at once. */
+    public boolean autoResync() {
+        return autoResync;
+    }
+
+    /** Request slots: I/Os in flight at once. */
+    public int slots() {
+        return slots;
+    }
+
+    /** Largest single I/O in bytes. */
+    public int maxIoBytes() {
+        return maxIoBytes;
+    }
+
+    /** One I/O thread per member for writes, instead of the writing thread writing each in turn. */
+    public boolean parallelMembers() {
+        return parallelMembers;
+    }
+
+    /** The deliberate bitmap bug, {@link Mutant#NONE} unless set through the internal SPI. */
+    Mutant mutant() {
+        return mutant;
+    }
+
+    /** A copy with a mutant: reached only through io.bitmirror.raid.internal.ArrayInternals. */
+    AssembleOptions withMutant(Mutant m) {
+        return new AssembleOptions(toBuilder(), Objects.requireNonNull(m, "mutant"));
+    }
+
+    /**
+     * Named setters for {@link AssembleOptions}; every setter returns the builder. The defaults
+     * are md's: not {@code --run}, members opened with O_DIRECT, no external bitmap, the
+     * bitmap's own daemon_sleep, safe mode after 200 ms, resync between 1,000 and 200,000 KiB/s
+     * and started at once, 64 slots of 1 MiB, members written in turn by the writing thread.
+     * Not thread-safe (one thread builds); the options it builds are immutable.
+     */
+    public static final class Builder {
+        private final List<Path> devices;
+        private boolean run;
+        private MemberOpener opener = FileMemberDevice::open;
+        private BitmapStoreOpener externalBitmap;
+        private long daemonSleepMillis = -1;
+        private long safeModeMillis = 200;
+        private long minSpeedKiB = 1_000;
+        private long maxSpeedKiB = 200_000;
+        private boolean autoResync = true;
+        private int slots = 64;
+        private int maxIoBytes = 1 << 20;
+        private boolean parallelMembers;
+
+        private Builder(List<Path> devices) {
+            Objects.requireNonNull(devices, "devices");
+            for (Path p : devices) {
+                Objects.requireNonNull(p, "devices: a null device");
+            }
+            this.devices = List.copyOf(devices);
+        }
+
+        /** As {@code mdadm --run}: start degraded when members are missing or stale; default false. */
+        public Builder run(boolean run) {
+            this.run = run;
+            return this;
+        }
+
+        /** How members are opened for I/O (fault injection wraps the default O_DIRECT opener). */
+        public Builder opener(MemberOpener opener) {
+            this.opener = Objects.requireNonNull(opener, "opener");
+            return this;
+        }
+
+        /** Opens the external bitmap (the bitmap-file module provides one); default none. */
+        public Builder externalBitmap(BitmapStoreOpener externalBitmap) {
+            this.externalBitmap = externalBitmap;
+            return this;
+        }
+
+        /** Bitmap daemon period in ms; -1 (default) uses the bitmap's daemon_sleep. */
+        public Builder daemonSleepMillis(long millis) {
+            this.daemonSleepMillis = millis;
+            return this;
+        }
+
+        /** Idle time in ms before the array is marked clean on disk (md's safe_mode_delay); default 200. */
+        public Builder safeModeMillis(long millis) {
+            this.safeModeMillis = millis;
+            return this;
+        }
+
+        /** Resync speed floor in KiB/s while clients do I/O (md's speed_limit_min); default 1,000. */
+        public Builder minSpeedKiB(long kib) {
+            this.minSpeedKiB = kib;
+            return this;
+        }
+
+        /** Resync speed ceiling in KiB/s, 0 for unlimited (md's speed_limit_max); default 200,000. */
+        public Builder maxSpeedKiB(long kib) {
+            this.maxSpeedKiB = kib;
+            return this;
+        }
+
+        /** Start resync/recovery as soon as the array runs; false waits for {@link RaidArray#startResync()}. */
+        public Builder autoResync(boolean autoResync) {
+            this.autoResync = autoResync;
+            return this;
+        }
+
+        /** I/Os in flight at once (request slots); default 64. */
+        public Builder slots(int slots) {
+            this.slots = slots;
+            return this;
+        }
+
+        /** Largest single I/O in bytes, a multiple of {@link RaidArray#BLOCK_SIZE}; default 1 MiB. */
+        public Builder maxIoBytes(int bytes) {
+            this.maxIoBytes = bytes;
+            return this;
+        }
+
+        /**
+         * One I/O thread per member for writes; false (default): the writing thread writes each
+         * member in turn, faster on fast devices (docs/BENCHMARKS.md).
+         */
+        public Builder parallelMembers(boolean parallelMembers) {
+            this.parallelMembers = parallelMembers;
+            return this;
+        }
+
+        /** The options; {@link IllegalArgumentException} naming the field for a value no array takes. */
+        public AssembleOptions build() {
+            if (daemonSleepMillis < -1) {
+                throw new IllegalArgumentException("daemonSleepMillis " + daemonSleepMillis + ": -1 or more");
+            }
+            if (safeModeMillis < 0) {
+                throw new IllegalArgumentException("safeModeMillis " + safeModeMillis + ": must not be negative");
+            }
+            if (minSpeedKiB < 0 || maxSpeedKiB < 0) {
+                throw new IllegalArgumentException((minSpeedKiB < 0 ? "minSpeedKiB " + minSpeedKiB
+                        : "maxSpeedKiB " + maxSpeedKiB) + ": must not be negative");
+            }
+            if (slots < 1) {
+                throw new IllegalArgumentException("slots " + slots + ": at least 1");
+            }
+            if (maxIoBytes < RaidArray.BLOCK_SIZE || maxIoBytes % RaidArray.BLOCK_SIZE != 0) {
+                throw new IllegalArgumentException("maxIoBytes " + maxIoBytes + ": a positive multiple of "
+                        + RaidArray.BLOCK_SIZE);
+            }
+            return new AssembleOptions(this, Mutant.NONE);
+        }
     }
 }

@@ -42,12 +42,39 @@ import org.slf4j.LoggerFactory;
  * parallel by one I/O thread per member with member threads), {@code endWrite} (a failed
  * member is marked faulty and the chunk stays NEEDED, W4), reply.
  *
- * <p>Locks: {@code stateLock} guards member states, masks and roles and never waits for I/O
+ * <p>Thread safety (the contract; docs/API.md has it in full):
+ * <ul>
+ * <li>{@link #read}, {@link #write}, {@link #trim} and {@link #flush} (both forms) may be called
+ *     from any number of threads at once; writes to overlapping ranges from different threads
+ *     land in some order, as on a disk, and each write reaches every working member.
+ * <li>An {@link IoSlot} belongs to one thread between {@link #acquireSlot()} and
+ *     {@link #releaseSlot}: the slot's buffer must not be touched by another thread meanwhile.
+ *     {@code acquireSlot} blocks while every slot is taken.
+ * <li>The management calls {@link #fail}, {@link #remove}, {@link #add} and {@link #reAdd} may
+ *     come from any thread, also during I/O; they are carried out one at a time, in some order.
+ * <li>{@link #status()}, {@link #sizeBytes()}, {@link #uuid()} and {@link #awaitSyncIdle} may be
+ *     called at any time, from any thread, also after stop; a status is a consistent snapshot.
+ * <li>{@link #stop()} (or {@link #close()}) ends the array; a second call does nothing. I/O that
+ *     races with or follows stop fails with {@link ArrayException}; I/O that completed before
+ *     stop began is on the members.
+ * </ul>
+ *
+ * <p>Errors: every public method throws only {@link ArrayException}, for a refusal or an I/O
+ * that failed on every member. A member failing alone is not an error for the caller: md's
+ * way, the member is marked faulty and the array goes on degraded ({@link #status()} tells).
+ *
+ * <p>Implementation note (not part of the contract): {@code stateLock} guards member states,
+ * masks and roles and never waits for I/O
  * (the bitmap flusher may take it when a bitmap copy fails); {@code sbLock} serializes
  * superblock writes, which may wait for the bitmap flusher (W3: bitmap events first).
  */
 public final class RaidArray implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RaidArray.class);
+
+    static {
+        // The test hooks (abandon, ioThreads, mutants) are reached only through this SPI, not API.
+        io.bitmirror.raid.internal.ArrayInternals.register(new InternalAccess());
+    }
 
     /** Barrier unit without a bitmap: 1 MiB windows. */
     static final long NO_BITMAP_UNIT = 1 << 20;
@@ -210,7 +237,8 @@ public final class RaidArray implements AutoCloseable {
             }
             PowerCutStore cuttable = store == null ? null : new PowerCutStore(store);
             if (store != null) {
-                BitmapEngineOptions eo = BitmapEngineOptions.defaults().startDaemon(true).mutant(opts.mutant());
+                BitmapEngineOptions eo = io.bitmirror.bitmap.engine.internal.EngineInternals.withMutant(
+                        BitmapEngineOptions.defaults().startDaemon(true), opts.mutant());
                 if (opts.daemonSleepMillis() >= 0) {
                     eo = eo.daemonSleepMillis(opts.daemonSleepMillis());
                 }
@@ -1163,7 +1191,7 @@ public final class RaidArray implements AutoCloseable {
      * Threads of the write path (member I/O, bitmap flusher and daemon) and the housekeeper
      * (safe mode, superblock upkeep), for allocation checks.
      */
-    public List<Thread> ioThreads() {
+    List<Thread> ioThreads() {
         List<Thread> t = new ArrayList<>(Arrays.asList(fanout.threads()));
         t.add(housekeeper);
         if (bitmap != null) {
@@ -1224,7 +1252,7 @@ public final class RaidArray implements AutoCloseable {
      * even the bitmap pages that are dirty in memory (the engine's close would write and flush
      * them: its store has lost power first). For tests and the crash explorer.
      */
-    public void abandon() {
+    void abandon() {
         stopped = true;
         running = false;
         if (bitmapStore != null) {

@@ -3,15 +3,14 @@ package io.bitmirror.raid.array;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.member.FileMemberDevice;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.metadata.TestArrays;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -34,18 +33,18 @@ class AbandonIsAPowerCutTest {
     @Test
     void abandonWritesNoDirtyBitmapPageAndFlushesNothing() throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 16L << 20);
-        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 64 << 10, "cut", "h", 0, true, false, m,
-                Instant.now())).write();
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(64 << 10).name("cut").homehost("h")
+                .assumeClean(true).devices(m).build()).write();
         List<VolatileCacheDevice> devs = new ArrayList<>();
         // Daemon and safe mode far away: nothing but abandon() could write or flush afterwards.
-        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(600_000)
-                .withSafeModeMillis(600_000).withOpener(p -> {
+        RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).daemonSleepMillis(600_000)
+                .safeModeMillis(600_000).opener(p -> {
                     VolatileCacheDevice v = new VolatileCacheDevice(FileMemberDevice.open(p), p);
                     synchronized (devs) {
                         devs.add(v);
                     }
                     return v;
-                }));
+                }).build());
         a.write(5L << 16, ByteBuffer.wrap(new byte[4096]), false);
         long eventsOnDisk = MetadataReader.read(m.get(0)).bitmapSuperblock().events();
         // A change that lives in the bitmap's memory only (page 0 dirty, not written).
@@ -55,7 +54,7 @@ class AbandonIsAPowerCutTest {
             unflushed[i] = devs.get(i).unflushed();
             assertTrue(unflushed[i] > 0, "the data write is volatile before the crash");
         }
-        a.abandon();
+        ArrayInternals.abandon(a);
         for (int i = 0; i < unflushed.length; i++) {
             assertEquals(unflushed[i], devs.get(i).unflushed(), "abandon flushed or wrote member " + i);
         }

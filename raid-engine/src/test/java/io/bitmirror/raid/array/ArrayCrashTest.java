@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.bitmap.format.BitmapBits;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.member.FileMemberDevice;
 import io.bitmirror.raid.metadata.MemberMetadata;
 import io.bitmirror.raid.metadata.MetadataReader;
@@ -14,7 +14,6 @@ import io.bitmirror.raid.metadata.TestArrays;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -80,20 +79,20 @@ class ArrayCrashTest {
         SplittableRandom r = new SplittableRandom(seed);
         Path d = Files.createDirectory(dir.resolve("s" + seed));
         List<Path> m = TestArrays.files(d, 2, MEMBER);
-        ArrayCreator.Plan plan = ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, CHUNK, "crash", "h", 0,
-                true, false, m, Instant.now()));
+        ArrayCreator.Plan plan = ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(CHUNK)
+                .name("crash").homehost("h").assumeClean(true).devices(m).build());
         plan.write();
         long size = plan.sizeSectors() * 512;
         int blocks = (int) (size / BLOCK);
         List<VolatileCacheDevice> devs = new ArrayList<>();
-        AssembleOptions opts = AssembleOptions.of(m).withDaemonSleepMillis(20).withSafeModeMillis(30)
-                .withOpener(p -> {
+        AssembleOptions opts = AssembleOptions.builder(m).daemonSleepMillis(20).safeModeMillis(30)
+                .opener(p -> {
                     VolatileCacheDevice v = new VolatileCacheDevice(FileMemberDevice.open(p), p);
                     synchronized (devs) {
                         devs.add(v);
                     }
                     return v;
-                });
+                }).build();
         RaidArray a = RaidArray.assemble(opts);
         BlockHistory[] hist = new BlockHistory[blocks];
         byte[] zero = new byte[BLOCK];
@@ -140,14 +139,14 @@ class ArrayCrashTest {
             }
         }
         // Power cut: the array stops where it is, then one member loses or tears unflushed writes.
-        a.abandon();
+        ArrayInternals.abandon(a);
         VolatileCacheDevice victim = devs.get(r.nextInt(devs.size()));
         victim.powerCut(r, 60);
 
         MemberMetadata before = MetadataReader.read(m.get(0));
         BitSet onDisk = unionDirtyChunks(m);
         long setOnDisk = onDisk.cardinality();
-        RaidArray b = RaidArray.assemble(AssembleOptions.of(m).withSpeed(1, 0));
+        RaidArray b = RaidArray.assemble(AssembleOptions.builder(m).minSpeedKiB(1).maxSpeedKiB(0).build());
         assertTrue(b.awaitSyncIdle(60_000), "resync finished");
         ArrayStatus st = b.status();
         if (!before.superblock().isClean()) {

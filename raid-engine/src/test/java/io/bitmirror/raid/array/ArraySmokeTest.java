@@ -3,14 +3,12 @@ package io.bitmirror.raid.array;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.metadata.TestArrays;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -24,9 +22,9 @@ class ArraySmokeTest {
     @Test
     void writeReadStopReassemble() throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 16L << 20);
-        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 64 << 10, "t", "h", 0, true, false, m,
-                Instant.now())).write();
-        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(100));
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(64 << 10).name("t").homehost("h")
+                .assumeClean(true).devices(m).build()).write();
+        RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).daemonSleepMillis(100).build());
         SplittableRandom r = new SplittableRandom(1);
         byte[] data = new byte[8192];
         r.nextBytes(data);

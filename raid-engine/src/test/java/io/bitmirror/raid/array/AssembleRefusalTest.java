@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.metadata.TestArrays;
 import io.bitmirror.raid.superblock.Superblock;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.function.Consumer;
@@ -33,8 +31,8 @@ class AssembleRefusalTest {
     private List<Path> array(String sub, int n) throws Exception {
         Path d = Files.createDirectories(dir.resolve(sub));
         List<Path> m = TestArrays.files(d, n, 16L << 20);
-        ArrayCreator.plan(new CreateSpec(1, n, BitmapMode.INTERNAL, null, 0, sub, "h", 0, true, false, m,
-                Instant.now())).write();
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(n).name(sub).homehost("h").assumeClean(true).devices(m)
+                .build()).write();
         return m;
     }
 
@@ -49,7 +47,7 @@ class AssembleRefusalTest {
     private static void refused(List<Path> devices, boolean run, String... fragments) throws Exception {
         String before = digest(devices.stream().distinct().toList());
         ArrayException e = assertThrows(ArrayException.class,
-                () -> RaidArray.assemble(AssembleOptions.of(devices).withRun(run)).stop());
+                () -> RaidArray.assemble(AssembleOptions.builder(devices).run(run).build()).stop());
         for (String f : fragments) {
             assertTrue(e.getMessage().contains(f), "'" + e.getMessage() + "' should contain '" + f + "'");
         }

@@ -3,7 +3,6 @@ package io.bitmirror.raid.array;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.member.FileMemberDevice;
 import io.bitmirror.raid.member.ForwardingMemberDevice;
@@ -16,7 +15,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -83,16 +81,16 @@ class EventsOrderTest {
     @Test
     void bitmapEventsAreDurableBeforeSuperblockEvents() throws Exception {
         List<Path> m = TestArrays.files(dir, 3, 16L << 20);
-        ArrayCreator.plan(new CreateSpec(1, 3, BitmapMode.INTERNAL, null, 64 << 10, "w3", "h", 0, true, false, m,
-                Instant.now())).write();
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(3).bitmapChunkBytes(64 << 10).name("w3").homehost("h")
+                .assumeClean(true).devices(m).build()).write();
         List<OrderDevice> devs = new ArrayList<>();
-        AssembleOptions o = AssembleOptions.of(m).withSafeModeMillis(20).withDaemonSleepMillis(20).withOpener(p -> {
+        AssembleOptions o = AssembleOptions.builder(m).safeModeMillis(20).daemonSleepMillis(20).opener(p -> {
             OrderDevice d = new OrderDevice(FileMemberDevice.open(p));
             synchronized (devs) {
                 devs.add(d);
             }
             return d;
-        });
+        }).build();
         RaidArray a = RaidArray.assemble(o);
         byte[] data = new byte[8192];
         for (int round = 0; round < 5; round++) {

@@ -3,9 +3,9 @@ package io.bitmirror.raid.array;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.device.DeviceInfo;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.metadata.TestArrays;
 import io.bitmirror.testsupport.Requirements;
@@ -13,7 +13,6 @@ import io.bitmirror.testsupport.Requirements;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -52,8 +51,8 @@ class LoopDeviceArrayTest {
             assertTrue(info.blockDevice());
             assertEquals(32L << 20, info.sizeBytes(), "BLKGETSIZE64");
             assertEquals(512, info.logicalSectorSize(), "BLKSSZGET");
-            ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, CHUNK, "loop", "h", 0, true, false,
-                    loops, Instant.now())).write();
+            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(CHUNK).name("loop").homehost("h")
+                    .assumeClean(true).devices(loops).build()).write();
             RaidArray a = RaidArray.assemble(AssembleOptions.of(loops));
             SplittableRandom r = new SplittableRandom(21);
             byte[] data = new byte[64 << 10];
@@ -66,7 +65,7 @@ class LoopDeviceArrayTest {
                 touched.set((int) (offset / CHUNK));
             }
             a.flush();
-            a.abandon();
+            ArrayInternals.abandon(a);
             assertFalse(MetadataReader.read(loops.get(0)).superblock().isClean());
             BitSet onDisk = ArrayCrashTest.unionDirtyChunks(loops);
             BitSet stray = (BitSet) onDisk.clone();

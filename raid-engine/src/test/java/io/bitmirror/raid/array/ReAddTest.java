@@ -3,14 +3,12 @@ package io.bitmirror.raid.array;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.metadata.TestArrays;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -31,8 +29,8 @@ class ReAddTest {
 
     private List<Path> create(int n) throws Exception {
         List<Path> m = TestArrays.files(dir, n, 16L << 20);
-        ArrayCreator.plan(new CreateSpec(1, n, BitmapMode.INTERNAL, null, CHUNK, "readd", "h", 0, true, false, m,
-                Instant.now())).write();
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(n).bitmapChunkBytes(CHUNK).name("readd").homehost("h")
+                .assumeClean(true).devices(m).build()).write();
         return m;
     }
 
@@ -51,7 +49,7 @@ class ReAddTest {
      * delay, safe mode's flush would clear the bits by luck of the ordering.
      */
     private static AssembleOptions quickSafeMode(List<Path> m) {
-        return AssembleOptions.of(m).withDaemonSleepMillis(200).withSafeModeMillis(10);
+        return AssembleOptions.builder(m).daemonSleepMillis(200).safeModeMillis(10).build();
     }
 
     /** Dirty bits in the member's bitmap as read from the device, not the array's memory. */
@@ -122,7 +120,7 @@ class ReAddTest {
                 () -> RaidArray.assemble(AssembleOptions.of(m)));
         assertTrue(e.getMessage().contains("m1.img was failed"), e.getMessage());
         assertTrue(e.getMessage().contains("--run"), e.getMessage());
-        RaidArray b = RaidArray.assemble(AssembleOptions.of(m).withRun(true));
+        RaidArray b = RaidArray.assemble(AssembleOptions.builder(m).run(true).build());
         assertTrue(b.status().degraded());
         b.reAdd(m.get(1));
         assertTrue(b.awaitSyncIdle(30_000));

@@ -3,7 +3,6 @@ package io.bitmirror.raid.array;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.metadata.TestArrays;
 
@@ -11,7 +10,6 @@ import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
@@ -34,10 +32,10 @@ class ShrunkMemberTest {
     @Test
     void readErrorOnAShrunkMemberFailsItInsteadOfRepairing() throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 16L << 20);
-        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "t", "h", 0, true, false, m,
-                Instant.now())).write();
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("t").homehost("h")
+                .assumeClean(true).devices(m).build()).write();
         // safe mode 10 min: the housekeeper ticks every 2.5 min, after this test is over.
-        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withSafeModeMillis(600_000));
+        RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).safeModeMillis(600_000).build());
         try {
             long size = a.sizeBytes();
             byte[] data = new byte[(int) size];

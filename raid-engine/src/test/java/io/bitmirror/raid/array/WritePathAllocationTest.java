@@ -4,15 +4,14 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.measure.ThreadAllocation;
 import io.bitmirror.raid.metadata.TestArrays;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -38,10 +37,10 @@ class WritePathAllocationTest {
                 : tmp;
         try {
             List<Path> m = TestArrays.files(dir, 2, 64L << 20);
-            ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "alloc", "h", 0, true, false, m,
-                    Instant.now())).write();
-            RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(10)
-                    .withParallelMembers(memberThreads));
+            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("alloc").homehost("h")
+                    .assumeClean(true).devices(m).build()).write();
+            RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).daemonSleepMillis(10)
+                    .parallelMembers(memberThreads).build());
             try {
                 run(a);
             } finally {
@@ -116,7 +115,7 @@ class WritePathAllocationTest {
             w.start();
         }
         List<Thread> path = new ArrayList<>(writers);
-        path.addAll(a.ioThreads());
+        path.addAll(ArrayInternals.ioThreads(a));
         long per = 100_000;
         long target = 0;
         // Warm-up, then settle rounds until a round allocates nothing.

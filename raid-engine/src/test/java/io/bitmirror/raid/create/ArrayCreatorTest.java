@@ -17,7 +17,6 @@ import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -88,8 +87,8 @@ class ArrayCreatorTest {
     }
 
     private CreateSpec spec(int level, int n, List<Path> devs, long size, boolean force) {
-        return new CreateSpec(level, n, BitmapMode.INTERNAL, null, 0, "t", "h", size, false, force, devs,
-                Instant.now());
+        return CreateSpec.builder().level(level).raidDevices(n).name("t").homehost("h").sizeSectors(size).force(force)
+                .devices(devs).build();
     }
 
     private static String digest(List<Path> files) throws Exception {

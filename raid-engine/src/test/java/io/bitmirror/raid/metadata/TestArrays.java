@@ -29,8 +29,8 @@ public final class TestArrays {
     }
 
     public static CreateSpec spec(List<Path> devices, BitmapMode mode, boolean assumeClean) {
-        return new CreateSpec(1, devices.size(), mode, null, 0, "test", "host", 0, assumeClean, false, devices,
-                Instant.ofEpochSecond(1_700_000_000L));
+        return CreateSpec.builder().raidDevices(devices.size()).bitmap(mode).name("test").homehost("host")
+                .assumeClean(assumeClean).devices(devices).now(Instant.ofEpochSecond(1_700_000_000L)).build();
     }
 
     public static ArrayCreator.Plan create(List<Path> devices, BitmapMode mode) throws IOException {

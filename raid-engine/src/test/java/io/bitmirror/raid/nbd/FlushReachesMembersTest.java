@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.member.FileMemberDevice;
 import io.bitmirror.raid.member.ForwardingMemberDevice;
@@ -16,7 +15,6 @@ import io.bitmirror.raid.metadata.TestArrays;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -83,17 +81,17 @@ class FlushReachesMembersTest {
     @EnumSource(Dispatch.class)
     void flushAndFuaAreDurableOnEveryMemberBeforeTheReply(Dispatch dispatch) throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 16L << 20);
-        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "flush", "h", 0, true, false, m,
-                Instant.now())).write();
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("flush").homehost("h")
+                .assumeClean(true).devices(m).build()).write();
         long dataOffset = MetadataReader.read(m.get(0)).superblock().dataOffset() * 512;
         assertEquals(dataOffset, MetadataReader.read(m.get(1)).superblock().dataOffset() * 512);
         List<RecordingMember> members = new CopyOnWriteArrayList<>();
         // A long daemon_sleep: no housekeeping flush can come between a write and the check.
-        AssembleOptions opts = AssembleOptions.of(m).withDaemonSleepMillis(600_000).withOpener(p -> {
+        AssembleOptions opts = AssembleOptions.builder(m).daemonSleepMillis(600_000).opener(p -> {
             RecordingMember r = new RecordingMember(FileMemberDevice.open(p));
             members.add(r);
             return r;
-        });
+        }).build();
         RaidArray a = RaidArray.assemble(opts);
         Path sock = dir.resolve("f.sock");
         NbdServer server = NbdServer.start(a, "flush", NbdUri.unix(sock), false, dispatch);

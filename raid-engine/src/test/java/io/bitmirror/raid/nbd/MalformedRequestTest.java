@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.metadata.TestArrays;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.time.Instant;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -56,8 +54,8 @@ class MalformedRequestTest {
         members = m;
         // A 6 MiB export on 8 MiB members: each member keeps about 2 MiB past its data area,
         // filled with a pattern here and hashed, so that the after-check compares contents.
-        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 64 << 10, "nbdtest", "h",
-                (6L << 20) / 512, true, false, m, Instant.now())).write();
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(64 << 10).name("nbdtest").homehost("h")
+                .sizeSectors((6L << 20) / 512).assumeClean(true).devices(m).build()).write();
         SplittableRandom pattern = new SplittableRandom(7);
         for (Path p : m) {
             long start = MetadataReader.read(p).superblock().dataOffset() * 512 + (6L << 20);

@@ -5,15 +5,14 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.measure.ThreadAllocation;
 import io.bitmirror.raid.metadata.TestArrays;
 
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,9 +39,9 @@ class SessionAllocationTest {
     @EnumSource(Dispatch.class)
     void pipelinedWritesAllocateNothingOnTheServer(Dispatch dispatch) throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 32L << 20);
-        ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 1 << 20, "sess", "h", 0, true, false, m,
-                Instant.now())).write();
-        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withDaemonSleepMillis(5));
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("sess").homehost("h")
+                .assumeClean(true).devices(m).build()).write();
+        RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).daemonSleepMillis(5).build());
         Path sock = dir.resolve("s.sock");
         NbdServer server = NbdServer.start(a, "sess", NbdUri.unix(sock), false, dispatch);
         try (RawNbdClient c = new RawNbdClient(sock).handshake()) {
@@ -75,7 +74,7 @@ class SessionAllocationTest {
             };
             // Warm-up and settle rounds, as in the array's allocation test.
             List<Thread> path = new ArrayList<>(server.workerThreads());
-            path.addAll(a.ioThreads());
+            path.addAll(ArrayInternals.ioThreads(a));
             long last = -1;
             for (int round = 0; round < 30 && last != 0; round++) {
                 long[] before = ThreadAllocation.snapshot(path);

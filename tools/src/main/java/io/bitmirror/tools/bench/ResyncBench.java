@@ -4,7 +4,6 @@ import io.bitmirror.bitmap.format.BitmapBits;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.device.DirectIo;
 import io.bitmirror.raid.superblock.Superblock;
@@ -16,7 +15,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -40,8 +38,8 @@ final class ResyncBench {
             fill(a, memberBytes, 1);
             fill(b, memberBytes, 2);
             List<Path> m = List.of(a, b);
-            ArrayCreator.Plan plan = ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, chunk, "resync",
-                    "bench", 0, true, true, m, Instant.now()));
+            ArrayCreator.Plan plan = ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(chunk)
+                    .name("resync").homehost("bench").assumeClean(true).force(true).devices(m).build());
             plan.write();
             long dataOffset = plan.layouts().get(0).dataOffset() * 512;
             long bytes = plan.sizeSectors() * 512;
@@ -132,7 +130,8 @@ final class ResyncBench {
 
     /** Time from the start of the resync to its end (assembly itself not counted). */
     private static double timeResync(List<Path> m) throws Exception {
-        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withSpeed(0, 0).withAutoResync(false));
+        RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).minSpeedKiB(0).maxSpeedKiB(0).autoResync(false)
+                .build());
         try {
             long t0 = System.nanoTime();
             a.startResync();

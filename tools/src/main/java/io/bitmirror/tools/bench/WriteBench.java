@@ -5,6 +5,7 @@ import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.measure.ThreadAllocation;
 
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -52,9 +52,10 @@ final class WriteBench {
                 }
                 members.add(p);
             }
-            ArrayCreator.plan(new CreateSpec(1, 2, mode, null, 0, "bench", "bench", 0, true, true, members,
-                    Instant.now())).write();
-            RaidArray array = RaidArray.assemble(AssembleOptions.of(members).withSlots(Math.max(threads + 4, 8)));
+            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmap(mode).name("bench").homehost("bench")
+                    .assumeClean(true).force(true).devices(members).build()).write();
+            RaidArray array = RaidArray.assemble(AssembleOptions.builder(members).slots(Math.max(threads + 4, 8))
+                    .build());
             try {
                 return measure(array, mode, threads, warmupSeconds, seconds);
             } finally {
@@ -111,7 +112,7 @@ final class WriteBench {
         started.await();
         Thread.sleep((long) (warmupSeconds * 1000));
         List<Thread> path = new ArrayList<>(writers);
-        path.addAll(array.ioThreads());
+        path.addAll(ArrayInternals.ioThreads(array));
         long[] allocBefore = ThreadAllocation.snapshot(path);
         long c0 = sum(counts);
         long t0 = System.nanoTime();

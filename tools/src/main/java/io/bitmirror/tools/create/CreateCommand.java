@@ -12,7 +12,6 @@ import io.bitmirror.tools.examine.Uuids;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -91,8 +90,12 @@ public final class CreateCommand implements Callable<Integer> {
         if (size != null && size % 1024 != 0) {
             throw new UsageException("--size " + size + " bytes: must be a whole number of KiB");
         }
-        CreateSpec cs = new CreateSpec(lvl, raidDevices, mode, file, bitmapChunk == null ? 0 : bitmapChunk, name,
-                HostName.get(), size == null ? 0 : size / 512, assumeClean, force, devices, Instant.now());
+        CreateSpec.Builder csb = file != null ? CreateSpec.builder().bitmapFile(file)
+                : CreateSpec.builder().bitmap(mode);
+        CreateSpec cs = csb.level(lvl).raidDevices(raidDevices).bitmapChunkBytes(bitmapChunk == null ? 0 : bitmapChunk)
+                .name(name).homehost(HostName.get())
+                .sizeSectors(size == null ? 0 : size / 512).assumeClean(assumeClean).force(force).devices(devices)
+                .build();
         try {
             ArrayCreator.checkRequest(cs);
         } catch (io.bitmirror.raid.ArrayException e) {

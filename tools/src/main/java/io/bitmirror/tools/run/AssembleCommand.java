@@ -102,12 +102,13 @@ public final class AssembleCommand implements Callable<Integer> {
             throw new UsageException("--speed-limit-min and --speed-limit-max must not be negative");
         }
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
-        AssembleOptions opts = AssembleOptions.of(devices).withRun(run).withSpeed(minSpeed, maxSpeed)
-                .withParallelMembers(memberThreads);
+        AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
+                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads);
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
-            opts = opts.withExternalBitmap(ext);
+            b.externalBitmap(ext);
         }
+        AssembleOptions opts = b.build();
         PrintWriter out = spec.commandLine().getOut();
         return ArrayRunner.run(opts, uri, allowRemote, dispatch, ctl, out, () -> {
             if (ext.used() != null) {

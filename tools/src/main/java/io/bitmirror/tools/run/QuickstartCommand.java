@@ -2,7 +2,6 @@ package io.bitmirror.tools.run;
 
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.nbd.Dispatch;
 import io.bitmirror.raid.nbd.NbdUri;
@@ -14,7 +13,6 @@ import java.io.PrintWriter;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -62,8 +60,8 @@ public final class QuickstartCommand implements Callable<Integer> {
             }
             // New sparse files read as zeroes on both sides: they are already identical, so the
             // array is created clean instead of copying 1 GiB of zeroes.
-            ArrayCreator.Plan plan = ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, 0, "quickstart",
-                    HostName.get(), 0, true, false, members, Instant.now()));
+            ArrayCreator.Plan plan = ArrayCreator.plan(CreateSpec.builder().raidDevices(2).name("quickstart")
+                    .homehost(HostName.get()).assumeClean(true).devices(members).build());
             plan.write();
             out.printf("bitmirror: created %s and %s (%d MiB each, internal bitmap)%n", a, b, size >> 20);
         } else {
@@ -72,7 +70,8 @@ public final class QuickstartCommand implements Callable<Integer> {
         Path sock = dir.resolve("array.sock").toAbsolutePath();
         Path control = dir.resolve("control.sock").toAbsolutePath();
         String uri = NbdUri.unix(sock);
-        return ArrayRunner.run(AssembleOptions.of(members).withRun(true), uri, false, Dispatch.AUTO, control, out, () -> {
+        AssembleOptions opts = AssembleOptions.builder(members).run(true).build();
+        return ArrayRunner.run(opts, uri, false, Dispatch.AUTO, control, out, () -> {
             out.println();
             out.println("Connect with any NBD client:");
             out.println("  nbdinfo '" + uri + "'");
