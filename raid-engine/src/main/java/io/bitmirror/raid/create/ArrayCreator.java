@@ -31,6 +31,10 @@ import java.util.List;
  * Creates a RAID-1 array in two steps: {@link #plan} validates everything and writes nothing;
  * {@link Plan#write} writes the members. A request that fails validation leaves every device
  * untouched (B1).
+ *
+ * <p>Errors come only as {@link ArrayException} (one line, naming the device or the field).
+ * Thread safety: the methods are static and keep no state, and a {@link Plan} is immutable;
+ * two threads may create two arrays at once, never on the same devices (docs/API.md).
  */
 public final class ArrayCreator {
     private ArrayCreator() {
@@ -93,9 +97,15 @@ public final class ArrayCreator {
         }
 
         /** Writes every member: bitmap first, superblock last, each made durable. */
-        public void write() throws IOException {
+        public void write() throws ArrayException {
             for (int i = 0; i < devices.size(); i++) {
-                writeMember(i);
+                try {
+                    writeMember(i);
+                } catch (ArrayException e) {
+                    throw e;
+                } catch (IOException e) {
+                    throw failed(devices.get(i).path() + ": writing the member failed", e);
+                }
             }
         }
 
@@ -174,7 +184,25 @@ public final class ArrayCreator {
     }
 
     /** Validates {@code spec} against the devices; writes nothing. */
-    public static Plan plan(CreateSpec spec) throws IOException {
+    public static Plan plan(CreateSpec spec) throws ArrayException {
+        try {
+            return planChecked(spec);
+        } catch (ArrayException e) {
+            throw e;
+        } catch (IOException e) {
+            // Probing a device failed (permissions, a device gone): one line naming it.
+            throw failed("create: examining the devices failed", e);
+        }
+    }
+
+    /** An I/O error as the API's one exception: what was being done, then the cause's own words. */
+    private static ArrayException failed(String what, IOException e) {
+        String why = e instanceof java.nio.file.AccessDeniedException ? e.getMessage() + ": permission denied"
+                : e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+        return new ArrayException(what + ": " + why, e);
+    }
+
+    private static Plan planChecked(CreateSpec spec) throws IOException {
         checkRequest(spec);
         List<DeviceInfo> devs = new ArrayList<>();
         for (Path p : spec.devices()) {
