@@ -45,15 +45,16 @@ import org.slf4j.LoggerFactory;
  * <p>Thread safety (the contract; docs/API.md has it in full):
  * <ul>
  * <li>{@link #read}, {@link #write}, {@link #trim} and {@link #flush} (both forms) may be called
- *     from any number of threads at once; writes to overlapping ranges from different threads
- *     land in some order, as on a disk, and each write reaches every working member.
+ *     from any number of threads at once; after a write returns, every later read sees it. Two
+ *     writes to one block in flight at once are not ordered (as with md, the members may keep
+ *     different ones): a program must not overlap them.
  * <li>An {@link IoSlot} belongs to one thread between {@link #acquireSlot()} and
  *     {@link #releaseSlot}: the slot's buffer must not be touched by another thread meanwhile.
  *     {@code acquireSlot} blocks while every slot is taken.
  * <li>The management calls {@link #fail}, {@link #remove}, {@link #add} and {@link #reAdd} may
  *     come from any thread, also during I/O; they are carried out one at a time, in some order.
  * <li>{@link #status()}, {@link #sizeBytes()}, {@link #uuid()} and {@link #awaitSyncIdle} may be
- *     called at any time, from any thread, also after stop; a status is a consistent snapshot.
+ *     called at any time, from any thread, also after stop; a status is an immutable snapshot.
  * <li>{@link #stop()} (or {@link #close()}) ends the array; a second call does nothing. I/O that
  *     races with or follows stop fails with {@link ArrayException}; I/O that completed before
  *     stop began is on the members.
