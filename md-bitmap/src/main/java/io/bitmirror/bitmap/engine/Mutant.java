@@ -2,9 +2,11 @@ package io.bitmirror.bitmap.engine;
 
 /**
  * Deliberate bugs, off by default, that break one invariant each: the model and fault-injection
- * tests switch one on to prove that they notice. Chosen once per engine, only through
- * {@link BitmapEngineOptions#mutant} in code: no system property, environment variable or CLI
- * option of an array command reaches it, so a production run cannot switch a broken bitmap on.
+ * tests switch one on to prove that they notice. Chosen once per engine, only through the
+ * internal SPI ({@link io.bitmirror.bitmap.engine.internal.EngineInternals}; for an array
+ * {@code io.bitmirror.raid.internal.ArrayInternals}; not API): no system property, environment
+ * variable or CLI option of an array command reaches it, so a production run cannot switch a
+ * broken bitmap on.
  * The one way in from the shipped launcher is {@code fault-campaign --mutant}, which records on
  * scratch members of its own and never opens a user's array.
  */
