@@ -26,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The partial-block layer through the Java API, while the initial resync runs: four threads
  * write and read at random offsets and lengths (1..20000 bytes, across block and chunk
- * boundaries), each in its own region, and the regions' edges fall inside blocks, so two
- * threads' read-modify-writes meet in the same block. Every read is checked against the
+ * boundaries), each in its own region (its cells), and the cells' edges fall inside blocks, so
+ * two threads' read-modify-writes meet in the same block. Every read is checked against the
  * thread's model at once; at the end both members' data areas must be identical and hold every
  * acknowledged write. Breaks when the merge's read is taken outside the sync barrier (the
  * resync copies a unit between the read and the write, or the read sees a half-synced block) or
@@ -40,6 +40,10 @@ class UnalignedIoDuringResyncTest {
     private static final long MEMBER_BYTES = 16L << 20;
     private static final int THREADS = 4;
     private static final int MAX_LEN = 20_000;
+    /** A thread's cell: not a multiple of the block, nor of the chunk. */
+    private static final int CELL = 20_011;
+    /** Cells per thread where half its requests go. */
+    private static final int HOT_CELLS = 6;
 
     @TempDir
     Path dir;
@@ -77,14 +81,11 @@ class UnalignedIoDuringResyncTest {
                 Thread.sleep(5);
             }
             assertEquals("resync", a.status().syncAction(), "the initial resync runs");
-            // The regions' edges are not block aligned: neighbours share a block at each edge.
-            long region = size / THREADS - 1234;
-            byte[][] model = new byte[THREADS][];
-            for (int t = 0; t < THREADS; t++) {
-                model[t] = new byte[(int) region];
-                ByteBuffer initial = ByteBuffer.wrap(model[t]);
-                a.read(t * region, initial);
-            }
+            // The data area in cells of CELL bytes (not a multiple of a block), dealt to the
+            // threads in turn: a thread's region is its cells, and every cell edge is a block two
+            // threads write parts of.
+            byte[] model = new byte[(int) size];
+            a.read(0, ByteBuffer.wrap(model));
             AtomicReference<Throwable> failure = new AtomicReference<>();
             int[] duringResync = new int[THREADS];
             SplittableRandom root = new SplittableRandom(seed);
@@ -94,7 +95,7 @@ class UnalignedIoDuringResyncTest {
                 SplittableRandom r = root.split();
                 Thread th = new Thread(() -> {
                     try {
-                        work(a, id, id * region, model[id], r, duringResync);
+                        work(a, id, model, r, duringResync);
                     } catch (Throwable e) {
                         failure.compareAndSet(null, e);
                     }
@@ -112,11 +113,9 @@ class UnalignedIoDuringResyncTest {
             System.out.println("UnalignedIoDuringResyncTest: " + during + " requests while the resync ran");
             assertTrue(during > 1000, "most requests ran during the resync: " + during);
             assertTrue(a.awaitSyncIdle(120_000), "resync finished");
-            for (int t = 0; t < THREADS; t++) {
-                byte[] back = new byte[(int) region];
-                a.read(t * region, ByteBuffer.wrap(back));
-                assertArrayEquals(model[t], back, "seed " + seed + ": region " + t + " after the resync");
-            }
+            byte[] back = new byte[(int) size];
+            a.read(0, ByteBuffer.wrap(back));
+            assertArrayEquals(model, back, "seed " + seed + ": the array after the resync");
             a.stop();
             stopped = true;
 
@@ -135,11 +134,9 @@ class UnalignedIoDuringResyncTest {
                     assertArrayEquals(Arrays.copyOf(b0.array(), n), Arrays.copyOf(b1.array(), n),
                             "seed " + seed + ": members differ in [" + at + ", " + (at + n) + ")");
                 }
-                for (int t = 0; t < THREADS; t++) {
-                    ByteBuffer onDisk = ByteBuffer.allocate((int) region);
-                    c0.read(onDisk, off0 + t * region);
-                    assertArrayEquals(model[t], onDisk.array(), "seed " + seed + ": region " + t + " on the member");
-                }
+                ByteBuffer onDisk = ByteBuffer.allocate((int) size);
+                c0.read(onDisk, off0);
+                assertArrayEquals(model, onDisk.array(), "seed " + seed + ": every acknowledged write on the member");
             }
         } finally {
             if (!stopped) {
@@ -148,26 +145,35 @@ class UnalignedIoDuringResyncTest {
         }
     }
 
-    /** One thread's random unaligned I/O in {@code [base, base + model.length)}, checked against its model. */
-    private static void work(RaidArray a, int id, long base, byte[] model, SplittableRandom r, int[] duringResync)
+    /**
+     * One thread's random unaligned I/O in its cells (cell {@code k} is thread {@code k % 4}'s),
+     * checked against the model. Half the requests go to the first few cells, so neighbours
+     * meet in their shared blocks often; the rest anywhere, wherever the resync is.
+     */
+    private static void work(RaidArray a, int id, byte[] model, SplittableRandom r, int[] duringResync)
             throws Exception {
+        int cells = (model.length / CELL - id + THREADS - 1) / THREADS;
         int ops = 0;
         long end = System.nanoTime() + 20_000_000_000L;
         while (ops < 3000 && System.nanoTime() < end) {
-            int off = r.nextInt(model.length);
-            int len = 1 + r.nextInt(Math.min(MAX_LEN, model.length - off));
+            int j = r.nextBoolean() ? r.nextInt(HOT_CELLS) : r.nextInt(cells);
+            long cell = (long) (id + THREADS * j) * CELL;
+            int cellLen = (int) Math.min(CELL, model.length - cell);
+            int off = r.nextInt(cellLen);
+            int len = 1 + r.nextInt(Math.min(MAX_LEN, cellLen - off));
+            int at = (int) cell + off;
             if (r.nextInt(100) < 60) {
                 byte[] data = new byte[len];
                 r.nextBytes(data);
-                a.write(base + off, ByteBuffer.wrap(data), r.nextInt(20) == 0);
-                System.arraycopy(data, 0, model, off, len);
+                a.write(at, ByteBuffer.wrap(data), r.nextInt(20) == 0);
+                System.arraycopy(data, 0, model, at, len);
             } else {
                 byte[] back = new byte[len];
-                a.read(base + off, ByteBuffer.wrap(back));
+                a.read(at, ByteBuffer.wrap(back));
                 for (int i = 0; i < len; i++) {
-                    if (back[i] != model[off + i]) {
-                        throw new AssertionError("thread " + id + ": read of " + len + " at " + (base + off)
-                                + " differs at byte " + (base + off + i) + ": " + back[i] + " != " + model[off + i]);
+                    if (back[i] != model[at + i]) {
+                        throw new AssertionError("thread " + id + ": read of " + len + " at " + at
+                                + " differs at byte " + (at + i) + ": " + back[i] + " != " + model[at + i]);
                     }
                 }
             }
