@@ -29,9 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * boundaries), each in its own region (its cells), and the cells' edges fall inside blocks, so
  * two threads' read-modify-writes meet in the same block. Every read is checked against the
  * thread's model at once; at the end both members' data areas must be identical and hold every
- * acknowledged write. Breaks when the merge's read is taken outside the sync barrier (the
- * resync copies a unit between the read and the write, or the read sees a half-synced block) or
- * when partial blocks are merged without their block lock (a neighbour's bytes go back to old).
+ * acknowledged write. Breaks when partial blocks are merged without their block lock (a
+ * neighbour's bytes go back to old: seen within seconds), or when a read or a merge takes a
+ * member the resync has not reached (the second member starts as junk).
  *
  * <p>{@code -Dseed=N} replays a run; the seed is printed.
  */
