@@ -1,7 +1,13 @@
 /**
- * The running RAID-1 array: assemble (validate members, pick the freshest superblock, load the
- * bitmap), the write path in write-intent order (W1), member failure (degraded, W4), resync and
- * recovery in the background, superblock upkeep (events, md's safe mode), and the embedding API
- * ({@link io.bitmirror.raid.array.RaidArray}).
+ * The running RAID-1 array. {@link io.bitmirror.raid.array.RaidArray} is the embedding API and a
+ * facade over parts with one job each: {@code ArrayAssembler} (assemble: validate, open, load the
+ * bitmap), {@code MemberSet} and {@code Members} (member state as one immutable snapshot,
+ * published atomically; transitions under one lock), {@code ArrayMetadata} (events, superblock
+ * writes with bitmap events first, W3; md's safe mode), {@code MirroredIo} (reads with
+ * read-error repair; the one mirrored-write protocol for writes, trims and repairs, W1/W4;
+ * flushes; partial blocks merged under {@code BlockLocks} inside the sync barrier),
+ * {@code MemberManager} (fail, remove, add, re-add, end of recovery), {@code Housekeeper}
+ * (background upkeep), {@code StatusReport} ({@code detail}), and {@code Resync}, the sync pass,
+ * which sees the array only as a {@code SyncTarget}.
  */
 package io.bitmirror.raid.array;

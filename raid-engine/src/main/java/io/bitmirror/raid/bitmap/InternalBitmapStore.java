@@ -3,15 +3,17 @@ package io.bitmirror.raid.bitmap;
 import io.bitmirror.bitmap.format.BitmapGeometry;
 import io.bitmirror.bitmap.store.BitmapStore;
 import io.bitmirror.bitmap.store.PendingWrites;
+import io.bitmirror.raid.io.Broadcast;
 import io.bitmirror.raid.member.MemberDevice;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
- * The bitmap area of every present member. A page write goes to every member in the copy mask,
- * one after the other from the flusher thread; a member whose copy fails is reported to the
+ * The bitmap area of every present member. A page write goes to every member of the current
+ * {@link BitmapCopies} snapshot, one after the other from the flusher thread ({@link Broadcast});
+ * a member whose copy fails is reported to the
  * {@link CopyFailureHandler}, which fails the member (as md does). The write counts as done
  * while at least one copy took it; only when no copy is left is the write reported failed (the
  * engine then marks the bitmap stale).
@@ -27,25 +29,37 @@ public final class InternalBitmapStore implements BitmapStore {
         boolean copyFailed(int member, IOException error);
     }
 
-    private final MemberDevice[] members;
+    private final Supplier<? extends BitmapCopies> copies;
     private final long start;
     private final long sizeBytes;
-    private final AtomicInteger copyMask;
     private final CopyFailureHandler onFailure;
+    /** Each copy's last error, by member (flusher thread). */
+    private final Exception[] errors = new Exception[32];
+    /** Where the page being written goes, and to whom (under the store's lock, read by {@link #pageWrite}). */
+    private long pageAt;
+    private final Broadcast.MemberOp<ByteBuffer> pageWrite = (m, src) -> {
+        src.limit(BitmapGeometry.PAGE_SIZE).position(0);
+        copy(m).write(pageAt, src, false);
+    };
+    private final Broadcast.MemberOp<BitmapCopies> flushOne = (m, set) -> set.device(m).flush();
+    private BitmapCopies writing;
 
     /**
-     * @param members devices by position (null where missing)
+     * @param copies the current member snapshot: who holds a copy, and their devices
      * @param startBytes byte offset of the bitmap on every member
      * @param roomBytes bytes reserved for it
-     * @param copyMask members that hold a current copy (the array keeps it up to date)
+     * @param onFailure told of every copy that failed (from the flusher thread)
      */
-    public InternalBitmapStore(MemberDevice[] members, long startBytes, long roomBytes, AtomicInteger copyMask,
+    public InternalBitmapStore(Supplier<? extends BitmapCopies> copies, long startBytes, long roomBytes,
             CopyFailureHandler onFailure) {
-        this.members = members;
+        this.copies = copies;
         this.start = startBytes;
         this.sizeBytes = roomBytes;
-        this.copyMask = copyMask;
         this.onFailure = onFailure;
+    }
+
+    private MemberDevice copy(int m) {
+        return writing.device(m);
     }
 
     @Override
@@ -66,11 +80,12 @@ public final class InternalBitmapStore implements BitmapStore {
         IOException last = null;
         boolean have = false;
         ByteBuffer scratch = io.bitmirror.raid.device.DirectIo.allocate(BitmapGeometry.PAGE_SIZE);
-        for (int mask = copyMask.get(); mask != 0; mask &= mask - 1) {
+        BitmapCopies set = copies.get();
+        for (int mask = set.copyMask(); mask != 0; mask &= mask - 1) {
             int m = Integer.numberOfTrailingZeros(mask);
             scratch.clear().limit(len);
             try {
-                readRounded(members[m], start + (long) page * BitmapGeometry.PAGE_SIZE, scratch);
+                readRounded(set.device(m), start + (long) page * BitmapGeometry.PAGE_SIZE, scratch);
             } catch (IOException e) {
                 last = e;
                 continue;
@@ -116,47 +131,41 @@ public final class InternalBitmapStore implements BitmapStore {
     }
 
     @Override
-    public void writePage(int page, ByteBuffer src, int length, PendingWrites pending) {
-        long at = start + (long) page * BitmapGeometry.PAGE_SIZE;
+    public synchronized void writePage(int page, ByteBuffer src, int length, PendingWrites pending) {
         // Whole pages for O_DIRECT (the JDK wants the file system's block size, 4 KiB); the
         // snapshot buffer is a full page, zero beyond the image, and the room is whole pages.
-        int len = BitmapGeometry.PAGE_SIZE;
         pending.begin();
-        int wrote = 0;
-        for (int mask = copyMask.get(); mask != 0; mask &= mask - 1) {
-            int m = Integer.numberOfTrailingZeros(mask);
-            src.limit(len).position(0);
-            try {
-                members[m].write(at, src, false);
-                wrote++;
-            } catch (IOException e) {
-                if (!onFailure.copyFailed(m, e)) {
-                    wrote = -1_000;
-                }
-            }
-        }
-        pending.end(wrote > 0);
+        BitmapCopies set = copies.get();
+        writing = set;
+        pageAt = start + (long) page * BitmapGeometry.PAGE_SIZE;
+        int mask = set.copyMask();
+        int failed = Broadcast.toEach(mask, pageWrite, src, errors);
+        pending.end(mask != 0 && (mask & ~failed) != 0 && dropped(failed));
     }
 
     @Override
     public void flush() throws IOException {
-        int ok = 0;
-        IOException last = null;
-        for (int mask = copyMask.get(); mask != 0; mask &= mask - 1) {
-            int m = Integer.numberOfTrailingZeros(mask);
-            try {
-                members[m].flush();
-                ok++;
-            } catch (IOException e) {
-                last = e;
-                if (!onFailure.copyFailed(m, e)) {
-                    throw e;
-                }
-            }
+        BitmapCopies set = copies.get();
+        int mask = set.copyMask();
+        int failed = Broadcast.toEach(mask, flushOne, set, errors);
+        if (!dropped(failed) || (mask & ~failed) == 0) {
+            Exception e = failed == 0 ? null : errors[Integer.numberOfTrailingZeros(failed)];
+            throw e instanceof IOException io ? io : new IOException("no member holds a bitmap copy", e);
         }
-        if (ok == 0) {
-            throw last != null ? last : new IOException("no member holds a bitmap copy");
+    }
+
+    /**
+     * Reports every failed copy to the handler; false when one of them could not be dropped (the
+     * last member in sync), so the write must count as failed.
+     */
+    private boolean dropped(int failed) {
+        boolean all = true;
+        for (int rest = failed; rest != 0; rest &= rest - 1) {
+            int m = Integer.numberOfTrailingZeros(rest);
+            Exception e = errors[m];
+            all &= onFailure.copyFailed(m, e instanceof IOException io ? io : new IOException(String.valueOf(e), e));
         }
+        return all;
     }
 
     @Override

@@ -23,6 +23,8 @@ public final class IoSlot {
     final int index;
     private final ByteBuffer data;
     private final ByteBuffer[] views;
+    /** One block for the array's read-modify-write of a partial block (a whole block is read here). */
+    private final ByteBuffer block = DirectIo.allocate(DirectIo.ALIGN);
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicInteger failedMask = new AtomicInteger();
     private volatile Thread waiter;
@@ -46,6 +48,11 @@ public final class IoSlot {
     /** The slot's buffer: fill {@code [0, length)} before a write. */
     public ByteBuffer data() {
         return data;
+    }
+
+    /** A block-sized scratch buffer of the slot's holder (partial-block merges). */
+    public ByteBuffer block() {
+        return block;
     }
 
     public int capacity() {

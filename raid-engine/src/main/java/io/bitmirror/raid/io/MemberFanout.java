@@ -3,8 +3,6 @@ package io.bitmirror.raid.io;
 import io.bitmirror.raid.member.MemberDevice;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Sends one request to several members. In parallel mode the calling thread performs the request
@@ -13,15 +11,17 @@ import java.util.concurrent.locks.LockSupport;
  * answered, with the mask of members that failed. Asynchronous writes ({@link #startWrite})
  * always go through the I/O threads.
  *
- * <p>Slots come from a fixed pool of at most 64 (a bit mask of free slots); everything is
- * allocated here, at assemble, and nothing per request.
+ * <p>Slots come from a fixed {@link SlotPool} of at most 64; everything is allocated here, at
+ * assemble, and nothing per request. The in-turn loop over the members is {@link Broadcast}'s.
  */
 public final class MemberFanout implements AutoCloseable {
     /** Most slots a fan-out can have (one bit each in the free mask). */
-    public static final int MAX_SLOTS = 64;
+    public static final int MAX_SLOTS = SlotPool.MAX;
 
     private final IoSlot[] slots;
-    private final AtomicLong free;
+    private final SlotPool free;
+    /** The request on one member, in the calling thread: preallocated, so nothing per call. */
+    private final Broadcast.MemberOp<IoSlot> inline = (m, s) -> MemberWorker.execute(device(m), m, s);
     private final MemberDevice[] devices;
     private final MemberWorker[] workers;
     private final String name;
@@ -49,7 +49,7 @@ public final class MemberFanout implements AutoCloseable {
         for (int i = 0; i < slots; i++) {
             this.slots[i] = new IoSlot(i, slotBytes, devices.length);
         }
-        this.free = new AtomicLong(slots == 64 ? -1L : (1L << slots) - 1);
+        this.free = new SlotPool(slots);
         this.workers = new MemberWorker[devices.length];
         for (int m = 0; m < devices.length; m++) {
             if (devices[m] != null) {
@@ -85,26 +85,12 @@ public final class MemberFanout implements AutoCloseable {
 
     /** Takes a free slot, waiting for one if all are in use. */
     public IoSlot acquire() {
-        while (true) {
-            long f = free.get();
-            if (f == 0) {
-                LockSupport.parkNanos(this, 20_000);
-                continue;
-            }
-            long bit = Long.lowestOneBit(f);
-            if (free.compareAndSet(f, f & ~bit)) {
-                return slots[Long.numberOfTrailingZeros(bit)];
-            }
-        }
+        return slots[free.acquire()];
     }
 
     /** Returns a slot to the pool. */
     public void release(IoSlot s) {
-        long bit = 1L << s.index;
-        long f;
-        do {
-            f = free.get();
-        } while (!free.compareAndSet(f, f | bit));
+        free.release(s.index);
     }
 
     public int slotBytes() {
@@ -161,34 +147,17 @@ public final class MemberFanout implements AutoCloseable {
         }
         s.prepare(op, position, length, extent, fua, count);
         if (!parallel) {
-            for (int rest = mask; rest != 0; rest &= rest - 1) {
-                int m = Integer.numberOfTrailingZeros(rest);
-                boolean ok;
-                try {
-                    MemberWorker.execute(devices[m], m, s);
-                    ok = true;
-                } catch (IOException | RuntimeException e) {
-                    lastInlineError[m] = e;
-                    ok = false;
-                }
-                s.complete(m, ok);
-            }
-            return s.await();
+            // Every member in turn by this thread: nobody else completes the slot.
+            return Broadcast.toEach(mask, inline, s, lastInlineError);
         }
-        int inline = Integer.numberOfTrailingZeros(mask);
-        for (int rest = mask & ~(1 << inline); rest != 0; rest &= rest - 1) {
+        int first = Integer.lowestOneBit(mask);
+        for (int rest = mask & ~first; rest != 0; rest &= rest - 1) {
             int m = Integer.numberOfTrailingZeros(rest);
             workers[m].submit(s);
         }
-        boolean ok;
-        try {
-            MemberWorker.execute(devices[inline], inline, s);
-            ok = true;
-        } catch (IOException | RuntimeException e) {
-            lastInlineError[inline] = e;
-            ok = false;
-        }
-        s.complete(inline, ok);
+        // The lowest member by this thread while the I/O threads do the others.
+        int failed = Broadcast.toEach(first, inline, s, lastInlineError);
+        s.complete(Integer.numberOfTrailingZeros(first), failed == 0);
         return s.await();
     }
 
@@ -197,10 +166,14 @@ public final class MemberFanout implements AutoCloseable {
 
     /** The last error member {@code m} reported, for messages (not on the I/O path). */
     public String lastError(int m) {
-        Exception a = lastInlineError[m];
-        IOException b = workers[m] == null ? null : workers[m].lastError();
-        Exception e = b != null ? b : a;
+        Exception e = lastException(m);
         return e == null ? "I/O error" : String.valueOf(e.getMessage());
+    }
+
+    /** The last error member {@code m} reported (its I/O thread's, else the inline one), or null. */
+    public Exception lastException(int m) {
+        IOException b = workers[m] == null ? null : workers[m].lastError();
+        return b != null ? b : lastInlineError[m];
     }
 
     /** Threads of the I/O path, for allocation measurements. */

@@ -1,6 +1,9 @@
 /**
- * Allocation-free fan-out of I/O to members: preallocated request slots with aligned buffers,
- * a bounded multi-producer queue per member and one I/O thread per member. A request completes
- * when every member it went to has answered; each member's failure is recorded, not thrown.
+ * Allocation-free fan-out of I/O to members: preallocated request slots with aligned buffers
+ * ({@link io.bitmirror.raid.io.SlotPool}, the one bit-mask pool, also used for an NBD
+ * connection's requests), a bounded multi-producer queue per member and one I/O thread per
+ * member. A request completes when every member it went to has answered; each member's failure
+ * is recorded, not thrown. {@link io.bitmirror.raid.io.Broadcast} is the one "every member of a
+ * mask, say which failed" loop (fan-out in turn, bitmap page writes, superblock writes).
  */
 package io.bitmirror.raid.io;

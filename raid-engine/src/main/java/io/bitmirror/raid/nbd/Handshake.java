@@ -141,7 +141,7 @@ final class Handshake {
         export.putShort((short) Nbd.INFO_EXPORT).putLong(size).putShort((short) transmissionFlags);
         reply(option, Nbd.REP_INFO, export.flip());
         ByteBuffer bs = buf(14);
-        // Any alignment is served (partial blocks by read-modify-write); 4 KiB is what is fast.
+        // Any alignment is served (the array merges partial blocks); 4 KiB is what is fast.
         bs.putShort((short) Nbd.INFO_BLOCK_SIZE).putInt(1).putInt(preferredBlock).putInt(Nbd.MAX_REQUEST);
         reply(option, Nbd.REP_INFO, bs.flip());
         if (wantName) {

@@ -1,16 +1,15 @@
 package io.bitmirror.raid.nbd;
 
 import io.bitmirror.raid.array.RaidArray;
-import io.bitmirror.raid.device.DirectIo;
 import io.bitmirror.raid.io.BoundedQueue;
 import io.bitmirror.raid.io.IoSlot;
+import io.bitmirror.raid.io.SlotPool;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
@@ -83,7 +82,6 @@ final class NbdConnection implements Runnable {
     /** A worker thread with its own queue, as the member workers. */
     private final class Worker implements Runnable {
         final BoundedQueue<Request> queue = new BoundedQueue<>(REQUESTS);
-        final ByteBuffer scratch = DirectIo.allocate(BLOCK);
         final Thread thread;
         volatile boolean sleeping;
 
@@ -119,7 +117,7 @@ final class NbdConnection implements Runnable {
                 if (aborted) {
                     cancel(r);
                 } else {
-                    execute(r, scratch);
+                    execute(r);
                 }
             }
         }
@@ -130,13 +128,12 @@ final class NbdConnection implements Runnable {
     private final RaidArray array;
     private final int id;
     private final Request[] requests = new Request[REQUESTS];
-    private final AtomicLong freeRequests = new AtomicLong((1L << REQUESTS) - 1);
+    private final SlotPool freeRequests = new SlotPool(REQUESTS);
     private final Worker[] workers = new Worker[WORKERS];
     private final ReplyOutput out;
     private final SocketInput in;
     private final InlinePolicy policy;
     private final RequestHeader header = new RequestHeader();
-    private final ByteBuffer readerScratch = DirectIo.allocate(BLOCK);
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger slotsHeld = new AtomicInteger();
     private final StagingBuffers staging;
@@ -416,7 +413,7 @@ final class NbdConnection implements Runnable {
     private void runInline(Request r, long t0) {
         int error;
         try {
-            error = perform(r, r.slot, r.offset, r.length, readerScratch, false);
+            error = perform(r, r.slot, r.offset, r.length, false);
             if (r.type == Nbd.CMD_READ && error == 0) {
                 // Room was reserved: this copies into the batch and never writes the socket.
                 out.queue(0, r.cookie, readData(r));
@@ -454,11 +451,11 @@ final class NbdConnection implements Runnable {
      * reply is written: a read's data is copied to the connection's staging chunks first, so a
      * client that does not read its replies keeps this worker waiting, never a shared slot.
      */
-    private void execute(Request r, ByteBuffer scratch) {
+    private void execute(Request r) {
         int error;
         boolean data = false;
         try {
-            error = perform(r, r.slot, r.offset, r.length, scratch, true);
+            error = perform(r, r.slot, r.offset, r.length, true);
             if (r.type == Nbd.CMD_READ && error == 0) {
                 staging.fill(r.staged, readData(r));
                 data = true;
@@ -494,25 +491,19 @@ final class NbdConnection implements Runnable {
 
     /**
      * Performs a request (or one piece of a large one) whose data sits in the slot at
-     * {@code offset & 4095}. Partial blocks at either end are read, merged and written whole
-     * under a stripe lock (read-modify-write), so any alignment is served.
+     * {@code offset & 4095}. Any alignment is served: the array merges partial blocks.
      *
      * @return the NBD error (0 for success)
      */
-    private int perform(Request r, IoSlot s, long offset, long length, ByteBuffer scratch, boolean fuaAllowed) {
+    private int perform(Request r, IoSlot s, long offset, long length, boolean fuaAllowed) {
         try {
             boolean fua = fuaAllowed && (r.flags & Nbd.CMD_FLAG_FUA) != 0;
             switch (r.type) {
-                case Nbd.CMD_READ: {
-                    long a0 = offset & ~(BLOCK - 1L);
-                    long a1 = (offset + length + BLOCK - 1) & ~(BLOCK - 1L);
-                    if (a1 > a0) {
-                        array.read(s, a0, (int) (a1 - a0));
-                    }
+                case Nbd.CMD_READ:
+                    array.read(s, offset, (int) length);
                     return 0;
-                }
                 case Nbd.CMD_WRITE:
-                    writeMerged(s, offset, length, fua, scratch, false);
+                    array.write(s, offset, (int) length, fua);
                     return 0;
                 case Nbd.CMD_FLUSH:
                     array.flush(s);
@@ -530,82 +521,49 @@ final class NbdConnection implements Runnable {
                     return 0;
                 }
                 case Nbd.CMD_WRITE_ZEROES:
-                    zeroes(s, offset, length, fua, scratch);
+                    zeroes(s, offset, length, fua);
                     return 0;
                 default:
                     return Nbd.EINVAL;
             }
         } catch (IOException e) {
+            if (array.stopped()) {
+                // The server is going away under the request: say so, as nbdkit does.
+                return Nbd.ESHUTDOWN;
+            }
             LOG.warn("connection {}: {} at {}+{}: {}", id, r.type, offset, length, e.getMessage());
             return Nbd.EIO;
-        } catch (IllegalStateException e) {
-            return Nbd.ESHUTDOWN;
         } catch (RuntimeException e) {
             LOG.error("connection {}: request type {} at {}: {}", id, r.type, offset, e.toString());
             return Nbd.EIO;
         }
     }
 
-    /** Writes {@code [offset, offset+length)} whose bytes sit in the slot at {@code offset & 4095}. */
-    private void writeMerged(IoSlot s, long offset, long length, boolean fua, ByteBuffer scratch, boolean zero)
-            throws IOException {
-        long a0 = offset & ~(BLOCK - 1L);
-        long end = offset + length;
-        long a1 = (end + BLOCK - 1) & ~(BLOCK - 1L);
-        int head = (int) (offset - a0);
-        int tail = (int) (a1 - end);
-        ByteBuffer d = s.data();
-        // The reader left the limit at the payload's end; merging writes around it.
-        d.clear();
-        if (zero) {
-            for (int i = head; i < head + length; i++) {
-                d.put(i, (byte) 0);
-            }
+    /** Zeroes written through the slot: a part of at most a block at either end of WRITE_ZEROES. */
+    private void writeZeroes(IoSlot s, long offset, long length, boolean fua) throws IOException {
+        ByteBuffer d = s.data().clear();
+        int head = (int) (offset & (BLOCK - 1));
+        for (int i = head; i < head + length; i++) {
+            d.put(i, (byte) 0);
         }
-        if (head == 0 && tail == 0) {
-            array.write(s, a0, (int) (a1 - a0), fua);
-            return;
-        }
-        Object lockA = server.stripe(a0);
-        Object lockB = server.stripe(a1 - BLOCK);
-        Object first = System.identityHashCode(lockA) <= System.identityHashCode(lockB) ? lockA : lockB;
-        Object second = first == lockA ? lockB : lockA;
-        synchronized (first) {
-            synchronized (second) {
-                if (head != 0) {
-                    scratch.clear();
-                    array.readDirect(a0, scratch);
-                    d.put(0, scratch, 0, head);
-                }
-                if (tail != 0) {
-                    long lastBlock = a1 - BLOCK;
-                    if (lastBlock != a0 || head == 0) {
-                        scratch.clear();
-                        array.readDirect(lastBlock, scratch);
-                    }
-                    int from = (int) (end - lastBlock);
-                    d.put((int) (end - a0), scratch, from, BLOCK - from);
-                }
-                array.write(s, a0, (int) (a1 - a0), fua);
-            }
-        }
+        array.write(s, offset, (int) length, fua);
     }
 
-    /** WRITE_ZEROES: partial blocks merged, whole blocks zeroed in runs as large as the slot. */
-    private void zeroes(IoSlot s, long offset, long length, boolean fua, ByteBuffer scratch) throws IOException {
+    /** WRITE_ZEROES: partial blocks written as zeroes, whole blocks trimmed (zero on every member). */
+    private void zeroes(IoSlot s, long offset, long length, boolean fua) throws IOException {
         long end = offset + length;
         long m0 = (offset + BLOCK - 1) & ~(BLOCK - 1L);
         long m1 = end & ~(BLOCK - 1L);
         if (m1 <= m0) {
-            writeMerged(s, offset, length, fua, scratch, true);
+            writeZeroes(s, offset, length, fua);
             return;
         }
         if (offset < m0) {
-            writeMerged(s, offset, m0 - offset, false, scratch, true);
+            writeZeroes(s, offset, m0 - offset, false);
         }
         array.trim(s, m0, m1 - m0, false);
         if (end > m1) {
-            writeMerged(s, m1, end - m1, false, scratch, true);
+            writeZeroes(s, m1, end - m1, false);
         }
         if (fua) {
             array.flush(s);
@@ -633,7 +591,7 @@ final class NbdConnection implements Runnable {
                         ByteBuffer d = s.data();
                         d.limit(head + (int) (pieceEnd - at)).position(head);
                         staging.drain(m, pieceEnd - at, d);
-                        error = perform(r, s, at, pieceEnd - at, readerScratch, false);
+                        error = perform(r, s, at, pieceEnd - at, false);
                     } finally {
                         releaseSlot(s);
                     }
@@ -676,7 +634,7 @@ final class NbdConnection implements Runnable {
                     // The piece is copied out and its slot released before the socket may block.
                     IoSlot s = slot();
                     try {
-                        int err = perform(r, s, at, n, readerScratch, false);
+                        int err = perform(r, s, at, n, false);
                         if (err != 0) {
                             // The header already said success: the only honest way out is to hang up.
                             throw new IOException("read error in the middle of a large read");
@@ -708,27 +666,19 @@ final class NbdConnection implements Runnable {
 
     private Request acquireRequest() throws IOException {
         while (true) {
-            long f = freeRequests.get();
-            if (f == 0) {
-                if (aborted) {
-                    throw new IOException("connection closed");
-                }
-                LockSupport.parkNanos(this, 20_000);
-                continue;
+            int i = freeRequests.tryAcquire();
+            if (i >= 0) {
+                return requests[i];
             }
-            long bit = Long.lowestOneBit(f);
-            if (freeRequests.compareAndSet(f, f & ~bit)) {
-                return requests[Long.numberOfTrailingZeros(bit)];
+            if (aborted) {
+                throw new IOException("connection closed");
             }
+            freeRequests.park();
         }
     }
 
     private void releaseRequest(Request r) {
-        long bit = 1L << r.index;
-        long f;
-        do {
-            f = freeRequests.get();
-        } while (!freeRequests.compareAndSet(f, f | bit));
+        freeRequests.release(r.index);
     }
 
     /** Stops reading, lets requests in flight finish and reply, then closes. */

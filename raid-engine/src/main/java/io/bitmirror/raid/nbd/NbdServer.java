@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NbdServer.class);
-    private static final int STRIPES = 256;
     /** How long a stop lets connections finish and answer their requests before closing them. */
     static final long DRAIN_NANOS = 2_000_000_000L;
 
@@ -39,7 +38,6 @@ public final class NbdServer implements AutoCloseable {
     private final String uri;
     private final Thread acceptor;
     private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
-    private final Object[] stripes = new Object[STRIPES];
     private final Dispatch dispatch;
     private volatile boolean running = true;
     private int ids;
@@ -52,9 +50,6 @@ public final class NbdServer implements AutoCloseable {
         this.server = server;
         this.socketPath = socketPath;
         this.uri = uri;
-        for (int i = 0; i < STRIPES; i++) {
-            stripes[i] = new Object();
-        }
         this.acceptor = new Thread(this::accept, "nbd-accept");
         acceptor.setDaemon(true);
     }
@@ -154,11 +149,6 @@ public final class NbdServer implements AutoCloseable {
     int transmissionFlags() {
         return Nbd.TFLAG_HAS_FLAGS | Nbd.TFLAG_SEND_FLUSH | Nbd.TFLAG_SEND_FUA | Nbd.TFLAG_SEND_TRIM
                 | Nbd.TFLAG_SEND_WRITE_ZEROES | Nbd.TFLAG_CAN_MULTI_CONN;
-    }
-
-    /** Lock for read-modify-write of the 4 KiB block at {@code offset}. */
-    Object stripe(long offset) {
-        return stripes[(int) ((offset / RaidArray.BLOCK_SIZE) % STRIPES)];
     }
 
     void closed(NbdConnection c) {

@@ -4,6 +4,8 @@
  * FLUSH, TRIM, WRITE_ZEROES and DISC, the FUA flag, many requests in flight per connection and
  * replies out of order. Wire formats are descriptor constants ({@link io.bitmirror.raid.nbd.Nbd})
  * plus flyweights; request buffers come from the array's slot pool (no allocation per request).
+ * The connection only parses and replies: any offset and length goes to the array as it came
+ * (the array merges partial blocks).
  * Per connection: a buffered receive side ({@code SocketInput}), a reply side that batches the
  * reader's replies ({@code ReplyOutput}), and {@code InlinePolicy}, which decides whether the
  * reader runs a request itself or hands it to a worker ({@link io.bitmirror.raid.nbd.Dispatch}).

@@ -1,0 +1,407 @@
+package io.bitmirror.raid.array;
+
+import io.bitmirror.bitmap.engine.WriteIntentBitmap;
+import io.bitmirror.raid.ArrayException;
+import io.bitmirror.raid.device.DirectIo;
+import io.bitmirror.raid.io.IoSlot;
+import io.bitmirror.raid.io.MemberFanout;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The array's I/O on its members: reads (from one member; on a read error from another, and
+ * the bad range rewritten), mirrored writes and trims (one protocol, {@link #mirrored}), flushes,
+ * and the partial-block layer that lets a read or write start and end anywhere: a write that
+ * covers part of a block reads the rest of the block and writes it whole (read-modify-write),
+ * under the block's lock and inside the same sync-barrier section as the write.
+ *
+ * <p>Slot API: a request's bytes sit in its slot at {@code offset % 4096} (at 0 when aligned);
+ * the whole blocks it touches must fit the slot. Nothing here allocates on success.
+ */
+final class MirroredIo {
+    private static final Logger LOG = LoggerFactory.getLogger(MirroredIo.class);
+
+    /** Smallest member I/O: 4 KiB (O_DIRECT's alignment for files and devices). */
+    static final int BLOCK = DirectIo.ALIGN;
+
+    private static final int OP_WRITE = IoSlot.WRITE;
+    private static final int OP_TRIM = IoSlot.TRIM;
+    /** Target of a client request: every member that takes writes. */
+    private static final int ALL_MEMBERS = -1;
+
+    private final String name;
+    private final long sizeBytes;
+    private final long unitBytes;
+    private final Members members;
+    private final ArrayMetadata metadata;
+    private final SyncBarrier barrier;
+    private final WriteIntentBitmap bitmap;
+    private final MemberFanout fanout;
+    private final MemberManager failures;
+    /** True while a sync pass runs or waits: reads then come from the pass's source only. */
+    private final BooleanSupplier syncing;
+    private final BlockLocks locks = new BlockLocks();
+    private final AtomicInteger readRobin = new AtomicInteger();
+
+    MirroredIo(String name, long sizeBytes, long unitBytes, Members members, ArrayMetadata metadata,
+            SyncBarrier barrier, WriteIntentBitmap bitmap, MemberFanout fanout, MemberManager failures,
+            BooleanSupplier syncing) {
+        this.name = name;
+        this.sizeBytes = sizeBytes;
+        this.unitBytes = unitBytes;
+        this.members = members;
+        this.metadata = metadata;
+        this.barrier = barrier;
+        this.bitmap = bitmap;
+        this.fanout = fanout;
+        this.failures = failures;
+        this.syncing = syncing;
+    }
+
+    int maxIoBytes() {
+        return fanout.slotBytes();
+    }
+
+    IoSlot acquireSlot() {
+        return fanout.acquire();
+    }
+
+    void releaseSlot(IoSlot s) {
+        fanout.release(s);
+    }
+
+    // ================================================================= checks
+
+    private void checkRange(long offset, long length) throws ArrayException {
+        if (offset < 0 || length < 0 || offset > sizeBytes || length > sizeBytes - offset) {
+            throw new ArrayException("I/O at offset " + offset + " length " + length + " is outside the array of "
+                    + sizeBytes + " bytes");
+        }
+    }
+
+    /** The range is inside the array and the whole blocks it touches fit the slot. */
+    private void checkSlot(IoSlot s, long offset, int length) throws ArrayException {
+        checkRange(offset, length);
+        long a0 = offset & ~(BLOCK - 1L);
+        long a1 = (offset + length + BLOCK - 1) & ~(BLOCK - 1L);
+        if (a1 - a0 > s.capacity()) {
+            throw new ArrayException("I/O at offset " + offset + " length " + length + " does not fit a slot of "
+                    + s.capacity() + " bytes");
+        }
+    }
+
+    // ================================================================= writes
+
+    /**
+     * Writes {@code length} bytes at {@code offset}, any alignment, from the slot at
+     * {@code offset % 4096}: returns once the data is on every active member (durable with
+     * {@code fua}). The slot's bytes around the request are overwritten by the merge.
+     */
+    void write(IoSlot s, long offset, int length, boolean fua) throws ArrayException {
+        checkSlot(s, offset, length);
+        if (length == 0) {
+            return;
+        }
+        if (((offset | length) & (BLOCK - 1)) == 0) {
+            mirrored(OP_WRITE, s, offset, length, fua, ALL_MEMBERS, "write");
+            return;
+        }
+        long firstBlock = offset / BLOCK;
+        long lastBlock = (offset + length - 1) / BLOCK;
+        // Partial blocks: their locks from before the read until after the write, taken before
+        // safe mode and the barrier (a writer waiting here holds nothing a syncer waits for), in
+        // table order (BlockLocks: no two writers wait crosswise).
+        synchronized (locks.first(firstBlock, lastBlock)) {
+            synchronized (locks.second(firstBlock, lastBlock)) {
+                mirrored(OP_WRITE, s, offset, length, fua, ALL_MEMBERS, "write");
+            }
+        }
+    }
+
+    /** Discards whole blocks: they read back as zeroes on every member (durable with {@code fua}). */
+    void trim(IoSlot s, long offset, long length, boolean fua) throws ArrayException {
+        checkRange(offset, length);
+        if (((offset | length) & (BLOCK - 1)) != 0) {
+            throw new ArrayException("trim at offset " + offset + " length " + length + " is not 4 KiB aligned");
+        }
+        if (length == 0) {
+            return;
+        }
+        mirrored(OP_TRIM, s, offset, length, fua, ALL_MEMBERS, "trim");
+    }
+
+    /**
+     * The mirrored-write protocol, the one place it is written: safe mode, sync barrier, the
+     * partial blocks merged, bitmap bits durable, the member operation, failed members failed,
+     * bitmap end, barrier exit, safe mode exit. {@code op} is {@link #OP_WRITE} (the slot's
+     * blocks, FUA by the members) or {@link #OP_TRIM} (zeroes, then a flush when {@code fua}).
+     *
+     * @param target the members to write ({@link #ALL_MEMBERS}: every one that takes writes)
+     * @param what names the request in the error when no member took it; null: no error (a
+     *     repair, which is best effort)
+     * @return the members that took it
+     */
+    private int mirrored(int op, IoSlot s, long offset, long length, boolean fua, int target, String what)
+            throws ArrayException {
+        long a0 = offset & ~(BLOCK - 1L);
+        long end = offset + length;
+        long a1 = (end + BLOCK - 1) & ~(BLOCK - 1L);
+        long firstUnit = a0 / unitBytes;
+        long lastUnit = (a1 - 1) / unitBytes;
+        // Safe mode first: "active" is on disk before any member differs (Dekker in ArrayMetadata).
+        metadata.enterWrite(true);
+        int mask;
+        int failed;
+        try {
+            // SyncBarrier.enter is not reentrant against a waiting syncer: one section per request,
+            // the merge read included.
+            barrier.enter(firstUnit, lastUnit);
+            try {
+                if (a0 != offset || a1 != end) {
+                    // Under the barrier: a sync pass cannot copy these units between the read of
+                    // the old bytes and the write of the merged block.
+                    merge(s, a0, a1, offset, end);
+                }
+                if (bitmap != null) {
+                    // W1: returns only when the chunks' bits are durable in every bitmap copy.
+                    bitmap.startWrite(firstUnit, lastUnit);
+                }
+                int writable = members.current().writeMask;
+                mask = target == ALL_MEMBERS ? writable : target & writable;
+                failed = 0;
+                if (mask != 0) {
+                    if (op == OP_TRIM) {
+                        failed = fanout.trim(s, a0, a1 - a0, mask);
+                        if (fua && failed != mask) {
+                            failed |= fanout.flush(s, mask & ~failed);
+                        }
+                    } else {
+                        failed = fanout.write(s, a0, (int) (a1 - a0), fua, mask);
+                    }
+                }
+                if (failed != 0) {
+                    // Before the reply: the superblocks must say these members failed, else a
+                    // crash could bring their stale copy back as in sync.
+                    failures.failMembers(failed, what == null ? "read error that could not be rewritten"
+                            : what + " error");
+                }
+                if (bitmap != null) {
+                    // A failed or degraded write leaves the chunks NEEDED (W4).
+                    bitmap.endWrite(firstUnit, lastUnit, mask != 0 && failed == 0);
+                }
+            } finally {
+                barrier.exit(firstUnit, lastUnit);
+            }
+        } finally {
+            metadata.exitWrite(true);
+        }
+        int took = mask & ~failed;
+        if (took == 0 && what != null) {
+            throw new ArrayException(what + " at " + offset + " failed on every member", cause(failed));
+        }
+        return took;
+    }
+
+    private Exception cause(int failed) {
+        return failed == 0 ? null : fanout.lastException(Integer.numberOfTrailingZeros(failed));
+    }
+
+    /**
+     * Fills the slot's first and last block around {@code [offset, end)} with the bytes on the
+     * members (one read each, one if they are the same block). Inside the barrier section.
+     */
+    private void merge(IoSlot s, long a0, long a1, long offset, long end) throws ArrayException {
+        // Whatever limit the caller left (a receive up to the payload's end): the merge writes around it.
+        ByteBuffer d = s.data().clear();
+        ByteBuffer b = s.block();
+        int head = (int) (offset - a0);
+        if (head != 0) {
+            readBlock(a0, b);
+            d.put(0, b, 0, head);
+        }
+        if (end != a1) {
+            long last = a1 - BLOCK;
+            if (last != a0 || head == 0) {
+                readBlock(last, b);
+            }
+            int from = (int) (end - last);
+            d.put((int) (last - a0) + from, b, from, BLOCK - from);
+        }
+    }
+
+    /** One block from one member that may be read, the next on error. */
+    private void readBlock(long at, ByteBuffer b) throws ArrayException {
+        MemberSet set = members.current();
+        int candidates = readCandidates(set);
+        IOException last = null;
+        for (int m = candidates; m != 0; m &= m - 1) {
+            int member = Integer.numberOfTrailingZeros(m);
+            try {
+                b.clear();
+                fanout.device(member).read(at, b);
+                return;
+            } catch (IOException e) {
+                last = e;
+                LOG.warn("{}: read error on {} at {}: {}", name, set.path(member), at, e.getMessage());
+            }
+        }
+        throw new ArrayException("read at " + at + " for a partial-block write failed on every member", last);
+    }
+
+    /** During a sync pass only its source may be read (the others may differ); else the read mask. */
+    private int readCandidates(MemberSet set) {
+        int candidates = syncing.getAsBoolean() ? set.sourceMask() : set.readMask;
+        return candidates != 0 ? candidates : set.inSyncMask;
+    }
+
+    // ================================================================= reads
+
+    /**
+     * Reads {@code length} bytes at {@code offset}, any alignment: the whole blocks it touches go
+     * to the slot from 0, so the bytes asked for sit at {@code offset % 4096}. From one in-sync
+     * member; on a read error from another, and the bad range is rewritten on the member that
+     * failed from the good copy.
+     */
+    void read(IoSlot s, long offset, int length) throws ArrayException {
+        checkSlot(s, offset, length);
+        if (length == 0) {
+            return;
+        }
+        long a0 = offset & ~(BLOCK - 1L);
+        int n = (int) (((offset + length + BLOCK - 1) & ~(BLOCK - 1L)) - a0);
+        int candidates = readCandidates(members.current());
+        if (candidates == 0) {
+            throw new ArrayException("read at " + offset + ": no member in sync");
+        }
+        int m = pick(candidates);
+        int tried = 0;
+        while (true) {
+            try {
+                fanout.read(s, m, a0, n);
+                if (tried != 0) {
+                    repair(s, tried, a0, n);
+                }
+                return;
+            } catch (IOException e) {
+                tried |= 1 << m;
+                LOG.warn("{}: read error on {} at {}: {}", name, members.current().path(m), offset, e.getMessage());
+                // A short read may mean the member shrank: then it is failed, never repaired.
+                failures.failShrunk(1 << m);
+                int rest = members.current().inSyncMask & ~tried;
+                if (rest == 0) {
+                    throw new ArrayException("read at " + offset + " failed on every member: " + e.getMessage(), e);
+                }
+                m = Integer.numberOfTrailingZeros(rest);
+            }
+        }
+    }
+
+    /** Rewrites a range that failed to read on {@code bad} members from the good data in the slot. */
+    private void repair(IoSlot s, int bad, long offset, int length) throws ArrayException {
+        // Writing past the end of a member that shrank would extend it with holes that read
+        // as zeroes, and call that repaired: such a member is failed instead.
+        int target = bad & ~failures.failShrunk(bad) & members.current().writeMask;
+        if (target == 0) {
+            return;
+        }
+        if (mirrored(OP_WRITE, s, offset, length, false, target, null) == target) {
+            LOG.info("{}: rewrote {} bytes at {} after a read error", name, length, offset);
+        }
+    }
+
+    private int pick(int mask) {
+        int n = Integer.bitCount(mask);
+        int k = Math.floorMod(readRobin.getAndIncrement(), n);
+        int m = mask;
+        for (int i = 0; i < k; i++) {
+            m &= m - 1;
+        }
+        return Integer.numberOfTrailingZeros(m);
+    }
+
+    // ================================================================= flush
+
+    /**
+     * Flushes every member that takes writes: when this returns, every write completed before the
+     * call is durable. Also tells the bitmap (lazy clearing may then clear idle chunks, W2).
+     */
+    void flush(IoSlot s) throws ArrayException {
+        long ticket = bitmap != null ? bitmap.flushTicket() : 0;
+        int mask = members.current().writeMask;
+        int failed = fanout.flush(s, mask);
+        if (failed != 0) {
+            failures.failMembers(failed, "flush error");
+        }
+        if ((mask & ~failed) == 0) {
+            throw new ArrayException("flush failed on every member", cause(failed));
+        }
+        if (bitmap != null && failed == 0) {
+            bitmap.membersFlushed(ticket);
+        }
+    }
+
+    void flush() throws ArrayException {
+        IoSlot s = acquireSlot();
+        try {
+            flush(s);
+        } finally {
+            releaseSlot(s);
+        }
+    }
+
+    // ================================================================= any buffer
+
+    /** Writes all of {@code src}'s remaining bytes at {@code offset} (any alignment), slot by slot. */
+    void write(long offset, ByteBuffer src, boolean fua) throws ArrayException {
+        // The whole request first: nothing is written unless all of it is inside the array.
+        checkRange(offset, src.remaining());
+        IoSlot s = acquireSlot();
+        try {
+            long at = offset;
+            while (src.hasRemaining()) {
+                int head = (int) (at & (BLOCK - 1));
+                int n = Math.min(src.remaining(), s.capacity() - head);
+                s.data().clear().put(head, src, src.position(), n);
+                write(s, at, n, fua);
+                src.position(src.position() + n);
+                at += n;
+            }
+        } finally {
+            releaseSlot(s);
+        }
+    }
+
+    /** Fills {@code dst}'s remaining bytes from {@code offset} (any alignment), slot by slot. */
+    void read(long offset, ByteBuffer dst) throws ArrayException {
+        checkRange(offset, dst.remaining());
+        IoSlot s = acquireSlot();
+        try {
+            long at = offset;
+            while (dst.hasRemaining()) {
+                int head = (int) (at & (BLOCK - 1));
+                int n = Math.min(dst.remaining(), s.capacity() - head);
+                read(s, at, n);
+                dst.put(dst.position(), s.data().clear(), head, n);
+                dst.position(dst.position() + n);
+                at += n;
+            }
+        } finally {
+            releaseSlot(s);
+        }
+    }
+
+    void trim(long offset, long length) throws ArrayException {
+        IoSlot s = acquireSlot();
+        try {
+            trim(s, offset, length, false);
+        } finally {
+            releaseSlot(s);
+        }
+    }
+}

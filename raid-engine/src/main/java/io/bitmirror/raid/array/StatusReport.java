@@ -1,0 +1,53 @@
+package io.bitmirror.raid.array;
+
+import io.bitmirror.bitmap.engine.WriteIntentBitmap;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** {@code detail}: one {@link ArrayStatus} built from the parts, members and sync pass seen together. */
+final class StatusReport {
+    private final ArrayGeometry g;
+    private final Members members;
+    private final ArrayMetadata metadata;
+    private final Resync resync;
+    private final WriteIntentBitmap bitmap;
+
+    StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, WriteIntentBitmap bitmap) {
+        this.g = g;
+        this.members = members;
+        this.metadata = metadata;
+        this.resync = resync;
+        this.bitmap = bitmap;
+    }
+
+    ArrayStatus status() {
+        List<ArrayStatus.Member> ms = new ArrayList<>();
+        String action;
+        MemberSet set;
+        synchronized (members.lock()) {
+            // With the member states: a finished recovery changes both under this lock.
+            set = members.current();
+            action = resync.action();
+        }
+        for (int s = 0; s < g.raidDisks(); s++) {
+            ms.add(new ArrayStatus.Member(s, set.path(s) == null ? null : set.path(s).toString(), set.state(s),
+                    set.writeMostly(s)));
+        }
+        StringBuilder st = new StringBuilder(metadata.active() ? "active" : "clean");
+        if (set.degraded()) {
+            st.append(", degraded");
+        }
+        if (action.equals("resync")) {
+            st.append(", resyncing");
+        } else if (action.equals("recovery")) {
+            st.append(", recovering");
+        }
+        return new ArrayStatus(AssemblyPlan.hex(g.uuid()), g.name(), g.metadataVersion(), g.sizeBytes(),
+                g.raidDisks(), st.toString(), metadata.events(), ms, action, resync.doneSectors(),
+                resync.totalSectors(), resync.speedKiB(), bitmap == null ? 0 : bitmap.chunks(),
+                bitmap == null ? 0 : bitmap.dirtyChunks(), bitmap == null ? 0 : bitmap.chunkBytes(),
+                bitmap == null ? 0 : bitmap.pageWrites(), bitmap == null ? 0 : bitmap.flushEpochs(),
+                resync.copiedChunks(), resync.copiedBytes());
+    }
+}
