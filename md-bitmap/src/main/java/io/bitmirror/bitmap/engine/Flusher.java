@@ -39,6 +39,8 @@ final class Flusher implements Runnable {
     private volatile boolean stopping;
     private volatile long pageWrites;
     private volatile long epochs;
+    /** Commits whose writes failed (write-error state); counted before their writers are released. */
+    private volatile long failedCommits;
 
     Flusher(WriteIntentBitmap engine, Object lock, PageImages pages, BitmapStore store, EpochWaiters waiters,
             long timeoutNanos, Mutant mutant, String name) {
@@ -73,6 +75,10 @@ final class Flusher implements Runnable {
 
     long pageWrites() {
         return pageWrites;
+    }
+
+    long failedCommits() {
+        return failedCommits;
     }
 
     long epochs() {
@@ -166,6 +172,7 @@ final class Flusher implements Runnable {
             pageWrites += n;
             if (!ok) {
                 engine.onWriteError(batch, n);
+                failedCommits++;
             }
         }
         epochs++;

@@ -628,6 +628,11 @@ public final class WriteIntentBitmap implements AutoCloseable {
     }
 
     /** Epochs committed by the flusher. */
+    /** Commits that failed; package-private for the model test, which exempts writers they released. */
+    long failedCommits() {
+        return flusher.failedCommits();
+    }
+
     public long flushEpochs() {
         return flusher.epochs();
     }

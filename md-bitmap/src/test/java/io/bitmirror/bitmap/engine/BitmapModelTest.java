@@ -203,11 +203,15 @@ class BitmapModelTest {
                 long f = pick();
                 long l = Math.min(chunks - 1, f + rnd.nextInt(3));
                 trace.add("startWrite(" + f + "," + l + ")");
+                long failedBefore = bm.failedCommits();
                 bm.startWrite(f, l);
                 // W1: the data write may go out now, so the bits must be durable in every copy;
                 // also in write-error state, unless the commit that released us met a fault
                 // (the store did not take the write: md kicks the bitmap then, and so do we).
-                boolean unprotected = store.delivered() != faultsBefore;
+                // A fault may also reach the store just before this call, in a commit still
+                // running that this call then waits for: a failed commit that ends during the
+                // call counts as the one that released it.
+                boolean unprotected = store.delivered() != faultsBefore || bm.failedCommits() != failedBefore;
                 for (long c = f; c <= l; c++) {
                     if (!unprotected && !store.durableInEveryCopy(c)) {
                         fail("W1: startWrite returned before chunk " + c + " was durable in every copy"
