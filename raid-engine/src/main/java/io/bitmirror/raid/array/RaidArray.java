@@ -1126,6 +1126,10 @@ public final class RaidArray implements AutoCloseable {
             st.append(", resyncing");
         } else if (action.equals("recovery")) {
             st.append(", recovering");
+        } else if (action.equals("check")) {
+            st.append(", checking");
+        } else if (action.equals("repair")) {
+            st.append(", repairing");
         }
         long evs;
         synchronized (sbLock) {
@@ -1135,7 +1139,7 @@ public final class RaidArray implements AutoCloseable {
                 resync.doneSectors(), resync.totalSectors(), resync.speedKiB(), bitmap == null ? 0 : bitmap.chunks(),
                 bitmap == null ? 0 : bitmap.dirtyChunks(), bitmap == null ? 0 : bitmap.chunkBytes(),
                 bitmap == null ? 0 : bitmap.pageWrites(), bitmap == null ? 0 : bitmap.flushEpochs(),
-                resync.copiedChunks(), resync.copiedBytes());
+                resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors());
     }
 
     public byte[] uuid() {
@@ -1152,6 +1156,18 @@ public final class RaidArray implements AutoCloseable {
             LockSupport.parkNanos(5_000_000L);
         }
         return true;
+    }
+
+    /**
+     * md's sync_action: {@code check} compares the members and counts mismatches, {@code repair}
+     * also rewrites the differing blocks from the lowest in-sync member, {@code idle} stops either.
+     *
+     * @return what happened, one line
+     * @throws ArrayException when refused: degraded, a resync or recovery runs or is pending, a
+     *     check already runs, or an unknown word
+     */
+    public String syncAction(String action) throws ArrayException {
+        return resync.requestAction(action);
     }
 
     /** Starts a requested resync (when assembled with autoResync off). */
