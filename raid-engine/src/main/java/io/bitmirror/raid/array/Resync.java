@@ -87,6 +87,10 @@ final class Resync implements Runnable {
                     String was = scrubRequested != null ? scrubRequested.action : p.action;
                     scrubRequested = null;
                     stop.interrupt();
+                    if (p == null) {
+                        // Requested but not begun: it never will.
+                        action = "idle";
+                    }
                     return was + " stopped";
                 }
                 case "check":
@@ -108,6 +112,8 @@ final class Resync implements Runnable {
                                 + "and every member must be in sync");
                     }
                     scrubRequested = word.equals("check") ? SyncPlan.check() : SyncPlan.repair();
+                    // Shown at once: a status taken after this call never says idle before the pass ran.
+                    action = word;
                     break;
                 }
                 default:
