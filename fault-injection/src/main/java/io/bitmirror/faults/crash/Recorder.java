@@ -79,11 +79,20 @@ public final class Recorder {
         try {
             ArrayCreator.plan(new CreateSpec(1, 2, BitmapMode.INTERNAL, null, CHUNK_BYTES, "crash", "faults", 0,
                     w.assumeClean(), false, members, Instant.ofEpochSecond(1_700_000_000L))).write();
+            Geometry g = Geometry.of(MetadataReader.read(members.get(0)));
+            History history = new History();
+            // Behind the array's back, before it ever runs: part of the base images.
+            for (History.Planted pl : w.plant(g, new SplittableRandom(seed ^ 0x5eed5eedL))) {
+                try (RandomAccessFile f = new RandomAccessFile(members.get(pl.member()).toFile(), "rw")) {
+                    f.seek(g.dataOffset() + pl.offset());
+                    f.write(pl.data());
+                }
+                history.planted(pl);
+            }
             List<byte[]> base = new ArrayList<>();
             for (Path p : members) {
                 base.add(Files.readAllBytes(p));
             }
-            Geometry g = Geometry.of(MetadataReader.read(members.get(0)));
             WriteLog log = new WriteLog(2);
             AssembleOptions opts = AssembleOptions.of(members).withMutant(mutant).withRun(true).withParallelMembers(memberThreads)
                     .withDaemonSleepMillis(DAEMON_SLEEP_MILLIS).withSafeModeMillis(SAFE_MODE_MILLIS)
@@ -91,7 +100,6 @@ public final class Recorder {
                     .withOpener(p -> new RecordingDevice(new FaultyDevice(FileMemberDevice.open(p), FaultPlan.seeded(seed)
                             .on(FaultPlan.Op.FLUSH).delayMillis(FLUSH_LATENCY_MILLIS).then(Fault.DELAY)),
                             indexOf(members, p), log));
-            History history = new History();
             RaidArray a = RaidArray.assemble(opts);
             try {
                 w.run(new WorkloadContext(a, members, log, history, new SplittableRandom(seed), g));
