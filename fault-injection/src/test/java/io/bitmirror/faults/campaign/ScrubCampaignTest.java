@@ -43,7 +43,7 @@ class ScrubCampaignTest {
             assertTrue(writesDuring > 0, "client writes while the " + sc.action() + " ran");
         }
         assertNotNull(h.idle(), "the run ends idle, whole and in sync: L1 checked");
-        Exploration e = new CrashExplorer(r, seed).explore(600, 2, dir.resolve("x"));
+        Exploration e = new CrashExplorer(r, seed).explore(Long.getLong("scrub.states", 600), 2, dir.resolve("x"));
         System.out.printf("scrub campaign: %d log entries, %d states, %d violations, seed %d%n", e.logEntries(),
                 e.states(), e.violations(), seed);
         assertTrue(e.states() >= 300, "states explored: " + e.states());
