@@ -112,9 +112,10 @@ final class SyncPass {
             return stop.stops(plan) ? Outcome.STOPPED : Outcome.DONE;
         } finally {
             if (bm != null && plan.usesSyncBits()) {
-                // md's close_sync, after every pass that took units with startSync (the recovery
-                // did not call it before: only a unit left in RESYNC by a pass that ended early,
-                // e.g. when the recovering member failed, is affected, and it must be NEEDED).
+                // md's close_sync, after every pass that takes units with startSync. Only the
+                // resync called it before; the recovery need not (the bitmap is degraded during a
+                // recovery, so startSync never moves a unit to RESYNC then), but with it no pass
+                // that ends early, however, can leave a unit in RESYNC instead of NEEDED.
                 bm.closeSync();
             }
         }

@@ -213,6 +213,40 @@ class ScrubPlansTest {
         }
     }
 
+    /**
+     * W4 through the one pass: a recovery whose member fails again before its first batch is
+     * flushed leaves every unit it copied NEEDED, none in RESYNC.
+     */
+    @Test
+    void aRecoveryWhoseMemberFailsLeavesEveryUnitNeeded() throws Exception {
+        List<Path> m = create(true);
+        RaidArray a = RaidArray.assemble(AssembleOptions.of(m).withSpeed(512, 512).withDaemonSleepMillis(600_000));
+        try {
+            a.fail(m.get(1));
+            a.remove(m.get(1));
+            byte[] data = new byte[40 * CHUNK];
+            new SplittableRandom(3).nextBytes(data);
+            a.write(0, ByteBuffer.wrap(data), false);
+            a.reAdd(m.get(1));
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (a.status().syncDoneSectors() < 4 * CHUNK / 512 && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertEquals("recovery", a.status().syncAction());
+            a.fail(m.get(1));
+            assertTrue(a.awaitSyncIdle(30_000));
+            WriteIntentBitmap bm = a.bitmap();
+            for (int c = 0; c < 40; c++) {
+                int v = bm.counter(c);
+                assertEquals(0, v & io.bitmirror.bitmap.engine.ChunkCounters.RESYNC, "chunk " + c + " left in RESYNC");
+                assertNotEquals(0, v & io.bitmirror.bitmap.engine.ChunkCounters.NEEDED,
+                        "W4: chunk " + c + " stays NEEDED: the member failed again");
+            }
+        } finally {
+            a.stop();
+        }
+    }
+
     private static int[] counters(WriteIntentBitmap bm) {
         int[] c = new int[(int) bm.chunks()];
         for (int i = 0; i < c.length; i++) {
