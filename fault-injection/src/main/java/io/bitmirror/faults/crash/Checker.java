@@ -30,8 +30,9 @@ import java.util.List;
  * resync or recovery to the end, and a clean stop;
  * <li>IDENTICAL: the members' data areas are byte-identical;
  * <li>planted corruption (a workload's silent corruption on one member, before assembly): W1 and
- * IDENTICAL allow a difference only in a planted block that no write issued before the crash
- * touched, holding the planted bytes, and only until a repair was seen finished (then none);
+ * IDENTICAL allow a difference only in a sector of a planted block that holds the planted bytes
+ * on its member and the created bytes on the other, and only until a repair was seen finished
+ * (then none);
  * <li>C1: every write the array promised durable at the crash point (returned before a completed
  * flush was issued, or FUA) reads back, sector by sector, or a later write to it; blocks never
  * written read as created.
@@ -128,9 +129,9 @@ public final class Checker {
 
     /**
      * Whether every sector in which {@code x} and {@code y} differ over {@code [arrayOffset,
-     * arrayOffset + len)} is planted corruption that nothing has reached yet: a planted block that
-     * no write issued before crash point {@code k} touched, holding the planted bytes on the member
-     * it was planted on. That is the state before any scrub: members differ there with no bit
+     * arrayOffset + len)} is planted corruption that nothing has reached yet: a sector of a
+     * planted block holding the planted bytes on the member it was planted on and the created
+     * bytes on the other. That is the state before any scrub: members differ there with no bit
      * set, by the workload's design, until a repair rewrites it (whole, torn or not at all: a
      * torn rewrite leaves each sector either planted or repaired). Any other difference is the
      * array's.
@@ -169,19 +170,18 @@ public final class Checker {
             // After a finished repair nothing planted may be left: it rewrote and flushed it all.
             return false;
         }
-        List<History.Write> ws = byBlock.get(block);
-        if (ws != null) {
-            for (History.Write w : ws) {
-                if (w.startSeq() < k) {
-                    // Written since: its bit covered it until both members had the write.
-                    return false;
-                }
-            }
-        }
+        // Both sides as before the array ever ran: the planted bytes on the member they were
+        // planted on, the created bytes on the other. A client write that reached either member
+        // (whose bit was durable first, W1) makes this false, and so does a repair's rewrite.
+        // ("Issued before the crash" is not the test: a write whose bit was not yet durable
+        // had reached no member.)
         byte[] holder = p.member() == 0 ? x : y;
+        byte[] other = p.member() == 0 ? y : x;
+        byte[] created = r.base().get(1 - p.member());
         int at = (int) (g.dataOffset() + off);
         int in = (int) (off - p.offset());
-        return Arrays.equals(holder, at, at + SECTOR, p.data(), in, in + SECTOR);
+        return Arrays.equals(holder, at, at + SECTOR, p.data(), in, in + SECTOR)
+                && Arrays.equals(other, at, at + SECTOR, created, at, at + SECTOR);
     }
 
     // ------------------------------------------------------------------ W1
