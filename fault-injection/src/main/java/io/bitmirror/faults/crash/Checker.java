@@ -30,6 +30,10 @@ import java.util.List;
  * <li>then the real assemble (with --run), a re-add of any member left out as stale or failed,
  * resync or recovery to the end, and a clean stop;
  * <li>IDENTICAL: the members' data areas are byte-identical;
+ * <li>planted corruption (a workload's silent corruption on one member, before assembly): W1 and
+ * IDENTICAL allow a difference only in a sector of a planted block that holds the planted bytes
+ * on its member and the created bytes on the other, and only until a repair was seen finished
+ * (then none);
  * <li>C1: every write the array promised durable at the crash point (returned before a completed
  * flush was issued, or FUA) reads back, sector by sector, or a later write to it; blocks never
  * written read as created.
@@ -49,6 +53,8 @@ public final class Checker {
     private final byte[][] bitsAtFailure;
     /** Per array block, the history writes touching it, in issue order. */
     private final List<List<History.Write>> byBlock;
+    /** Planted corruption by array block (empty for most workloads). */
+    private final java.util.Map<Integer, History.Planted> planted = new java.util.HashMap<>();
 
     public Checker(Recording r, Path dir) throws IOException {
         this.r = r;
@@ -72,6 +78,9 @@ public final class Checker {
                 long[][] none = new long[r.members()][0];
                 bitsAtFailure[i] = ImageBuilder.build(r, new CrashState(degradationPoints[i], none, none))[d.survivor()];
             }
+        }
+        for (History.Planted p : r.history().planted()) {
+            planted.put((int) (p.offset() / BLOCK), p);
         }
         for (History.Write w : r.history().writes()) {
             for (int i = 0; i < w.data().length / BLOCK; i++) {
@@ -117,6 +126,65 @@ public final class Checker {
         return new Violation(check, r.workload(), r.seed(), s, detail);
     }
 
+    // ------------------------------------------------------------------ planted corruption
+
+    /**
+     * Whether every sector in which {@code x} and {@code y} differ over {@code [arrayOffset,
+     * arrayOffset + len)} is planted corruption that nothing has reached yet: a sector of a
+     * planted block holding the planted bytes on the member it was planted on and the created
+     * bytes on the other. That is the state before any scrub: members differ there with no bit
+     * set, by the workload's design, until a repair rewrites it (whole, torn or not at all: a
+     * torn rewrite leaves each sector either planted or repaired). Any other difference is the
+     * array's.
+     */
+    private boolean onlyPlanted(byte[] x, byte[] y, long arrayOffset, int len, long k) {
+        if (planted.isEmpty()) {
+            return false;
+        }
+        int data = (int) g.dataOffset();
+        for (long off = arrayOffset; off < arrayOffset + len; off += SECTOR) {
+            int at = data + (int) off;
+            if (!Arrays.equals(x, at, at + SECTOR, y, at, at + SECTOR)
+                    && !plantedSector(x, y, off, k)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Array byte offset of the first difference not explained by planted corruption, or -1. */
+    private int firstUnplantedDifference(byte[] x, byte[] y, long k) {
+        int data = (int) g.dataOffset();
+        for (long off = 0; off < g.arrayBytes(); off += SECTOR) {
+            int at = data + (int) off;
+            if (!Arrays.equals(x, at, at + SECTOR, y, at, at + SECTOR) && !plantedSector(x, y, off, k)) {
+                return (int) off;
+            }
+        }
+        return -1;
+    }
+
+    private boolean plantedSector(byte[] x, byte[] y, long off, long k) {
+        int block = (int) (off / BLOCK);
+        History.Planted p = planted.get(block);
+        if (p == null || r.history().repairedBy(k)) {
+            // After a finished repair nothing planted may be left: it rewrote and flushed it all.
+            return false;
+        }
+        // Both sides as before the array ever ran: the planted bytes on the member they were
+        // planted on, the created bytes on the other. A client write that reached either member
+        // (whose bit was durable first, W1) makes this false, and so does a repair's rewrite.
+        // ("Issued before the crash" is not the test: a write whose bit was not yet durable
+        // had reached no member.)
+        byte[] holder = p.member() == 0 ? x : y;
+        byte[] other = p.member() == 0 ? y : x;
+        byte[] created = r.base().get(1 - p.member());
+        int at = (int) (g.dataOffset() + off);
+        int in = (int) (off - p.offset());
+        return Arrays.equals(holder, at, at + SECTOR, p.data(), in, in + SECTOR)
+                && Arrays.equals(other, at, at + SECTOR, created, at, at + SECTOR);
+    }
+
     // ------------------------------------------------------------------ W1
 
     private void checkW1(CrashState s, byte[][] img, List<Violation> out) {
@@ -139,7 +207,8 @@ public final class Checker {
         for (long c = 0; c < g.chunks(); c++) {
             long from = g.dataOffset() + c * g.chunkBytes();
             int len = (int) Math.min(g.chunkBytes(), g.arrayBytes() - c * g.chunkBytes());
-            if (Arrays.equals(img[a], (int) from, (int) from + len, img[b], (int) from, (int) from + len)) {
+            if (Arrays.equals(img[a], (int) from, (int) from + len, img[b], (int) from, (int) from + len)
+                    || onlyPlanted(img[a], img[b], c * g.chunkBytes(), len, s.crashSeq())) {
                 continue;
             }
             if (!g.bitSet(img[a], c) && !g.bitSet(img[b], c)) {
@@ -317,6 +386,9 @@ public final class Checker {
         int to = (int) (g.dataOffset() + g.arrayBytes());
         for (int m = 1; m < after.length; m++) {
             int at = Arrays.mismatch(Arrays.copyOfRange(after[0], from, to), Arrays.copyOfRange(after[m], from, to));
+            if (at >= 0 && !planted.isEmpty()) {
+                at = firstUnplantedDifference(after[0], after[m], s.crashSeq());
+            }
             if (at >= 0) {
                 out.add(violation("IDENTICAL", s, "after resync m0 and m" + m + " differ at array offset " + at
                         + " (chunk " + g.chunkOf(at) + ")"));

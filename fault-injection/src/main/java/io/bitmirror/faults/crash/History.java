@@ -39,7 +39,25 @@ public final class History {
     public record Idle(long fromSeq, long millis, long periods) {
     }
 
+    /**
+     * Silent corruption planted on one member before the array was assembled (behind its back):
+     * {@code data} at array byte {@code offset} of {@code member} only. What a check counts and a
+     * repair rewrites; until then the members differ there, with no bit set, by design.
+     */
+    public record Planted(int member, long offset, byte[] data) {
+    }
+
+    /**
+     * A check or repair: asked for at {@code startSeq}, seen over (sync_action idle again) at
+     * {@code endSeq}, Long.MAX_VALUE while not seen over. A finished repair has flushed what it
+     * rewrote.
+     */
+    public record Scrub(String action, long startSeq, long endSeq) {
+    }
+
+    private final List<Scrub> scrubs = new ArrayList<>();
     private Idle idle;
+    private final List<Planted> planted = new ArrayList<>();
     private final List<Write> writes = new ArrayList<>();
     private final List<Flush> flushes = new ArrayList<>();
     private final List<Degraded> degraded = new ArrayList<>();
@@ -64,6 +82,42 @@ public final class History {
                 degraded.set(i, new Degraded(d.failed(), d.survivor(), d.fromSeq(), untilSeq));
             }
         }
+    }
+
+    void scrub(Scrub sc) {
+        scrubs.add(sc);
+    }
+
+    /** Closes the open scrub: it was seen over at {@code endSeq}. */
+    void endScrub(long endSeq) {
+        for (int i = 0; i < scrubs.size(); i++) {
+            Scrub sc = scrubs.get(i);
+            if (sc.endSeq() == Long.MAX_VALUE) {
+                scrubs.set(i, new Scrub(sc.action(), sc.startSeq(), endSeq));
+            }
+        }
+    }
+
+    public List<Scrub> scrubs() {
+        return scrubs;
+    }
+
+    /** Whether a repair was over (its rewrites flushed) by crash point {@code k}. */
+    public boolean repairedBy(long k) {
+        for (Scrub sc : scrubs) {
+            if (sc.action().equals("repair") && sc.endSeq() <= k) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    void planted(Planted p) {
+        planted.add(p);
+    }
+
+    public List<Planted> planted() {
+        return planted;
     }
 
     void idle(Idle i) {

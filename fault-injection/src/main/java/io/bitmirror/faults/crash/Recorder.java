@@ -80,11 +80,20 @@ public final class Recorder {
             ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(CHUNK_BYTES).name("crash")
                     .homehost("faults").assumeClean(w.assumeClean()).devices(members)
                     .now(Instant.ofEpochSecond(1_700_000_000L)).build()).write();
+            Geometry g = Geometry.of(MetadataReader.read(members.get(0)));
+            History history = new History();
+            // Behind the array's back, before it ever runs: part of the base images.
+            for (History.Planted pl : w.plant(g, new SplittableRandom(seed ^ 0x5eed5eedL))) {
+                try (RandomAccessFile f = new RandomAccessFile(members.get(pl.member()).toFile(), "rw")) {
+                    f.seek(g.dataOffset() + pl.offset());
+                    f.write(pl.data());
+                }
+                history.planted(pl);
+            }
             List<byte[]> base = new ArrayList<>();
             for (Path p : members) {
                 base.add(Files.readAllBytes(p));
             }
-            Geometry g = Geometry.of(MetadataReader.read(members.get(0)));
             WriteLog log = new WriteLog(2);
             AssembleOptions.Builder b = AssembleOptions.builder(members).run(true).parallelMembers(memberThreads)
                     .daemonSleepMillis(DAEMON_SLEEP_MILLIS).safeModeMillis(SAFE_MODE_MILLIS)
@@ -95,7 +104,6 @@ public final class Recorder {
                             indexOf(members, p), log));
             // A mutant comes only through the internal SPI: the crash explorer is a test tool.
             AssembleOptions opts = ArrayInternals.withMutant(b.build(), mutant);
-            History history = new History();
             RaidArray a = RaidArray.assemble(opts);
             try {
                 w.run(new WorkloadContext(a, members, log, history, new SplittableRandom(seed), g));

@@ -19,5 +19,13 @@ public interface Workload {
         return 0;
     }
 
+    /**
+     * Silent corruption to plant on the members after create and before assembly (the recording's
+     * base images include it); none by default. Its randomness comes from {@code r} only.
+     */
+    default java.util.List<History.Planted> plant(Geometry g, java.util.SplittableRandom r) {
+        return java.util.List.of();
+    }
+
     void run(WorkloadContext ctx) throws Exception;
 }

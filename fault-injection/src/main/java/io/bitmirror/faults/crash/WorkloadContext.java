@@ -105,4 +105,32 @@ public final class WorkloadContext {
     public boolean awaitSyncIdle(long millis) {
         return array.awaitSyncIdle(millis);
     }
+
+    /** md's sync_action: starts a check or repair (or stops one: idle). */
+    public String syncAction(String action) throws ArrayException {
+        long start = log.currentSeq();
+        String said = array.syncAction(action);
+        if (!action.equals("idle")) {
+            history.scrub(new History.Scrub(action, start, Long.MAX_VALUE));
+        }
+        return said;
+    }
+
+    /** Waits until no pass of any kind runs (sync_action idle), at most {@code millis}. */
+    public boolean awaitSyncActionIdle(long millis) {
+        long end = System.nanoTime() + millis * 1_000_000L;
+        while (!array.status().syncAction().equals("idle")) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Sleep.atLeastMillis(2);
+        }
+        history.endScrub(log.currentSeq());
+        return true;
+    }
+
+    /** Whether a pass (resync, recovery, check, repair) runs now. */
+    public boolean syncing() {
+        return !array.status().syncAction().equals("idle");
+    }
 }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The CI campaign: at least 5,000 distinct crash states over the four standard workloads, with
+ * The CI campaign: at least 5,000 distinct crash states over the five standard workloads, with
  * the real engine, and no violation: neither of the safety checks in any state nor of the
  * liveness check (L1) at the idle end of any recording. Replay with -Dseed=N.
  */
@@ -30,7 +30,9 @@ class CleanCampaignTest {
                 r.violations(), seed, r.seconds(), r.statesPerSecond());
         assertTrue(r.explorations().size() >= 3);
         for (Exploration e : r.explorations()) {
-            assertTrue(e.states() > STATES / 10, e.workload() + " explored only " + e.states() + " states");
+            // At least 80% of an even share (the share shrinks as workloads are added).
+            assertTrue(e.states() > STATES * 4 / (5 * r.explorations().size()), e.workload() + " explored only "
+                    + e.states() + " states");
             // L1 beside the safety checks: every run ends idle, whole and in sync, and is checked.
             assertTrue(e.livenessChecked(), e.workload() + " did not end idle and whole: L1 unchecked");
         }

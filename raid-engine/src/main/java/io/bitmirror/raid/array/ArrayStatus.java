@@ -10,11 +10,12 @@ import java.util.List;
  * @param metadataVersion the superblock placement, "1.0", "1.1" or "1.2" (mdadm's Version)
  * @param sizeBytes usable bytes
  * @param raidDisks member positions
- * @param state "clean", "active", with ", degraded", ", resyncing", ", recovering" appended
+ * @param state "clean", "active", with ", degraded", ", resyncing", ", recovering", ", checking" or
+ *     ", repairing" appended
  * @param events superblock events
  * @param members per position
- * @param syncAction "resync", "recovery" or "idle"
- * @param syncDoneSectors sectors done of the current resync/recovery
+ * @param syncAction md's sync_action: "resync", "recovery", "check", "repair" or "idle"
+ * @param syncDoneSectors sectors done of the current pass (resync, recovery, check, repair)
  * @param syncTotalSectors sectors it covers
  * @param syncSpeedKiB current speed
  * @param bitmapChunks chunks in the bitmap (0 without one)
@@ -24,11 +25,13 @@ import java.util.List;
  * @param bitmapEpochs group-commit flush rounds so far
  * @param resyncedChunks chunks copied by resync/recovery since assembly
  * @param resyncedBytes bytes copied by resync/recovery since assembly
+ * @param mismatchSectors md's mismatch_cnt: 512-byte sectors found differing by the last (or the
+ *     running) check or repair, counted per differing 4 KiB block and member; 0 before any
  */
 public record ArrayStatus(String uuid, String name, String metadataVersion, long sizeBytes, int raidDisks, String state, long events,
         List<Member> members, String syncAction, long syncDoneSectors, long syncTotalSectors, long syncSpeedKiB,
         long bitmapChunks, long dirtyChunks, long bitmapChunkBytes, long bitmapPageWrites, long bitmapEpochs,
-        long resyncedChunks, long resyncedBytes) {
+        long resyncedChunks, long resyncedBytes, long mismatchSectors) {
 
     /** One member position. */
     public record Member(int slot, String device, MemberState state, boolean writeMostly) {

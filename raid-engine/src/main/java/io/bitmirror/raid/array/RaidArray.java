@@ -360,6 +360,18 @@ public final class RaidArray implements AutoCloseable {
         return true;
     }
 
+    /**
+     * md's sync_action: {@code check} compares the members and counts mismatches, {@code repair}
+     * also rewrites the differing blocks from the lowest in-sync member, {@code idle} stops either.
+     *
+     * @return what happened, one line
+     * @throws ArrayException when refused: degraded, a resync or recovery runs or is pending, a
+     *     check already runs, or an unknown word
+     */
+    public String syncAction(String action) throws ArrayException {
+        return resync.requestAction(action);
+    }
+
     /** Starts a requested resync (when assembled with autoResync off). */
     public void startResync() {
         resync.startIfRequested();

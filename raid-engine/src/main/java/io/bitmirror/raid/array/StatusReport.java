@@ -42,12 +42,16 @@ final class StatusReport {
             st.append(", resyncing");
         } else if (action.equals("recovery")) {
             st.append(", recovering");
+        } else if (action.equals("check")) {
+            st.append(", checking");
+        } else if (action.equals("repair")) {
+            st.append(", repairing");
         }
         return new ArrayStatus(AssemblyPlan.hex(g.uuid()), g.name(), g.metadataVersion(), g.sizeBytes(),
                 g.raidDisks(), st.toString(), metadata.events(), ms, action, resync.doneSectors(),
                 resync.totalSectors(), resync.speedKiB(), bitmap == null ? 0 : bitmap.chunks(),
                 bitmap == null ? 0 : bitmap.dirtyChunks(), bitmap == null ? 0 : bitmap.chunkBytes(),
                 bitmap == null ? 0 : bitmap.pageWrites(), bitmap == null ? 0 : bitmap.flushEpochs(),
-                resync.copiedChunks(), resync.copiedBytes());
+                resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors());
     }
 }

@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * client gets a one-line "busy" error. Each exchange is bounded by {@link ControlSession} (4 KiB
  * request line, a few seconds idle), so no client can stall another or grow the server.
  *
- * <p>Manage requests (fail, remove, re-add, add) run one at a time: {@link RaidArray}'s manage
+ * <p>Manage requests (fail, remove, re-add, add, sync-action) run one at a time: {@link RaidArray}'s manage
  * operations check member states and then act on them without one lock around both (two adds
  * could pick the same missing slot), so this server serializes them. Detail requests take the
  * array's own snapshot and run alongside.
@@ -33,6 +33,9 @@ public final class ControlServer implements AutoCloseable {
     static final int MAX_CLIENTS = 8;
     /** How long a client may take to send its request line, or to read its answer. */
     static final long IDLE_MILLIS = 5_000;
+
+    /** The words of md's sync_action that a running array accepts. */
+    static final java.util.Set<String> SYNC_ACTIONS = java.util.Set.of("check", "repair", "idle");
 
     private final RaidArray array;
     private final String exportUri;
@@ -158,6 +161,15 @@ public final class ControlServer implements AutoCloseable {
                 case "add-force":
                     synchronized (manageLock) {
                         return "ok\n" + manage(cmd, Path.of(arg)) + "\n";
+                    }
+                case "sync-action":
+                    // md's sync_action file: check, repair, idle. Run with the other manage
+                    // requests, one at a time: it looks at member states and then acts on them.
+                    if (!SYNC_ACTIONS.contains(arg)) {
+                        return "error: unknown sync action '" + oneLine(arg) + "': check, repair or idle\n";
+                    }
+                    synchronized (manageLock) {
+                        return "ok\nbitmirror: " + array.status().name() + ": " + array.syncAction(arg) + "\n";
                     }
                 default:
                     return "error: unknown control request '" + oneLine(cmd) + "'\n";

@@ -8,8 +8,9 @@ import java.util.Locale;
 
 /**
  * The detail view, laid out like {@code mdadm --detail} plus md's /proc/mdstat progress line.
- * While a resync or recovery runs the text says so (with a bar, speed and ETA); otherwise the
- * words resync and recovery do not appear.
+ * While a resync, recovery, check or repair runs the text says so (with a bar, speed and ETA);
+ * otherwise the words resync and recovery do not appear. The mismatch count (md's mismatch_cnt)
+ * is always shown.
  */
 public final class DetailFormatter {
     private DetailFormatter() {
@@ -38,11 +39,14 @@ public final class DetailFormatter {
                     s.bitmapPageWrites(), s.bitmapEpochs()));
         }
         if (!"idle".equals(s.syncAction())) {
-            String label = "resync".equals(s.syncAction()) ? "Resync Status" : "Rebuild Status";
+            String label = statusLabel(s.syncAction());
             double pct = s.syncTotalSectors() == 0 ? 0 : 100.0 * s.syncDoneSectors() / s.syncTotalSectors();
             line(b, label, String.format(Locale.ROOT, "%d%% complete", (long) pct));
             b.append(progress(s, pct)).append('\n');
         }
+        // md's mismatch_cnt, always shown (as the sysfs file always exists): 0 until a check or
+        // repair finds differing blocks, then what the last one found, until the next starts.
+        line(b, "Mismatch Count", String.valueOf(s.mismatchSectors()));
         if (s.resyncedChunks() > 0) {
             line(b, "Copied", String.format(Locale.ROOT, "%d chunks, %d KiB since assembly", s.resyncedChunks(),
                     s.resyncedBytes() / 1024));
@@ -57,6 +61,19 @@ public final class DetailFormatter {
                     : m.device()));
         }
         return b.toString();
+    }
+
+    /**
+     * mdadm's "... Status" label. mdadm says Resync for a repair (mdstat shows a repair as resync);
+     * here a repair is called what sync_action calls it.
+     */
+    private static String statusLabel(String action) {
+        switch (action) {
+            case "resync": return "Resync Status";
+            case "check": return "Check Status";
+            case "repair": return "Repair Status";
+            default: return "Rebuild Status";
+        }
     }
 
     private static String state(ArrayStatus.Member m) {
@@ -111,6 +128,7 @@ public final class DetailFormatter {
         b.append("\"bitmap_group_commits\":").append(s.bitmapEpochs()).append(',');
         b.append("\"copied_chunks\":").append(s.resyncedChunks()).append(',');
         b.append("\"copied_bytes\":").append(s.resyncedBytes()).append(',');
+        b.append("\"mismatch_sectors\":").append(s.mismatchSectors()).append(',');
         if (exportUri != null) {
             kv(b, "export", exportUri).append(',');
         }

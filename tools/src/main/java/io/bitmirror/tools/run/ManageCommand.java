@@ -13,9 +13,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code bitmirror manage}: --fail, --remove, --add, --re-add a member of a running array. */
+/**
+ * {@code bitmirror manage}: --fail, --remove, --add, --re-add a member of a running array, or
+ * --action=check|repair|idle on the whole array (mdadm's --action, md's sync_action).
+ */
 @Command(name = "manage", mixinStandardHelpOptions = true,
-        description = "Fail, remove, add or re-add a member of a running array (as mdadm --manage).")
+        description = "Fail, remove, add or re-add a member of a running array (as mdadm --manage), or check or "
+                + "repair its members (--action, as mdadm --action).")
 public final class ManageCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,7 +36,14 @@ public final class ManageCommand implements Callable<Integer> {
         boolean add;
         @Option(names = "--re-add", description = "Bring a former member back (bitmap-based recovery when possible).")
         boolean reAdd;
+        @Option(names = "--action", paramLabel = "ACTION", description = "md's sync_action: check (compare the "
+                + "members, count mismatches, change nothing), repair (also rewrite differing blocks from the first "
+                + "in-sync member) or idle (stop a check or repair). No DEVICE.")
+        SyncActionWord syncAction;
     }
+
+    /** The words --action takes (picocli refuses others, with the list, exit 2). */
+    enum SyncActionWord { check, repair, idle }
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Action action;
@@ -41,13 +52,23 @@ public final class ManageCommand implements Callable<Integer> {
             + "superblock or another signature (as create --force).")
     boolean force;
 
-    @Parameters(paramLabel = "DEVICE", description = "The member.")
+    @Parameters(paramLabel = "DEVICE", arity = "0..1", description = "The member (not with --action).")
     Path device;
 
     @Override
     public Integer call() throws Exception {
         if (force && !action.add) {
             throw new UsageException("--force goes with --add only");
+        }
+        if (action.syncAction != null) {
+            if (device != null) {
+                throw new UsageException("--action takes no DEVICE (it acts on the whole array): " + device);
+            }
+            spec.commandLine().getOut().print(ControlClient.request(control, "sync-action " + action.syncAction));
+            return 0;
+        }
+        if (device == null) {
+            throw new UsageException("missing DEVICE: --fail, --remove, --add and --re-add name a member");
         }
         String verb = action.fail ? "fail" : action.remove ? "remove" : action.add ? (force ? "add-force" : "add")
                 : "re-add";
