@@ -141,8 +141,10 @@ final class UnitScrub {
      */
     private boolean compare(SyncPlan plan, MemberFanout f, long u, IoSlot src, IoSlot other, int member, long pos,
             int n, boolean rewrite) {
-        ByteBuffer s = src.data();
-        ByteBuffer o = other.data();
+        // The whole buffer: a slot's position and limit are whatever its last holder left (an
+        // NBD request of 4 KiB leaves a 4 KiB limit), and the absolute reads below check the limit.
+        ByteBuffer s = src.data().clear();
+        ByteBuffer o = other.data().clear();
         int runStart = -1;
         for (int at = 0; at <= n; at += BLOCK) {
             boolean differs = at < n && !sameBlock(s, o, at);
