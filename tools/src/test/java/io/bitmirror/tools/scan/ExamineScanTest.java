@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.tools.Cli;
 import io.bitmirror.tools.External;
+import io.bitmirror.tools.TestArrays;
 
-import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,25 +20,6 @@ class ExamineScanTest {
     @TempDir
     Path dir;
 
-    static Path file(Path dir, String name, long size) throws Exception {
-        Path p = dir.resolve(name);
-        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "rw")) {
-            f.setLength(size);
-        }
-        return p;
-    }
-
-    /** Creates a two-member array NAME on fresh files NAME0.img and NAME1.img. */
-    static List<Path> array(Path dir, String name, String... extra) throws Exception {
-        List<Path> m = List.of(file(dir, name + "0.img", 32 << 20), file(dir, name + "1.img", 32 << 20));
-        List<String> args = new ArrayList<>(List.of("create", "-l1", "-n2", "-N", name, "--assume-clean"));
-        args.addAll(List.of(extra));
-        m.forEach(p -> args.add(p.toString()));
-        Cli.Result r = Cli.run(args.toArray(String[]::new));
-        assertEquals(0, r.rc(), r.err());
-        return m;
-    }
-
     static Set<String> lines(String text) {
         Set<String> s = new TreeSet<>();
         for (String l : text.split("\n")) {
@@ -52,8 +33,8 @@ class ExamineScanTest {
     @Test
     void sameLinesAsMdadmGroupedByUuid() throws Exception {
         External.requireTool("mdadm");
-        List<Path> web = array(dir, "web");
-        List<Path> db = array(dir, "db", "--bitmap=none");
+        List<Path> web = TestArrays.array(dir, "web");
+        List<Path> db = TestArrays.array(dir, "db", "--bitmap=none");
         // Interleaved: grouping is by uuid, not by position.
         String[] devs = {web.get(0).toString(), db.get(1).toString(), web.get(1).toString(), db.get(0).toString()};
         List<String> args = new ArrayList<>(List.of("examine", "--scan"));
@@ -76,8 +57,8 @@ class ExamineScanTest {
 
     @Test
     void aDeviceWithoutSuperblockIsReportedAndTheOthersStillScanned() throws Exception {
-        List<Path> web = array(dir, "web");
-        Path blank = file(dir, "blank.img", 8 << 20);
+        List<Path> web = TestArrays.array(dir, "web");
+        Path blank = TestArrays.file(dir, "blank.img", 8 << 20);
         Cli.Result r = Cli.run("examine", "--scan", blank.toString(), web.get(0).toString(), web.get(1).toString(),
                 dir.resolve("missing.img").toString());
         assertEquals(1, r.rc());
