@@ -1,6 +1,7 @@
 package io.bitmirror.tools;
 
 import io.bitmirror.tools.bench.BenchCommand;
+import io.bitmirror.tools.config.ConfigCommand;
 import io.bitmirror.tools.create.CreateCommand;
 import io.bitmirror.tools.examine.ExamineBitmapCommand;
 import io.bitmirror.tools.examine.ExamineCommand;
@@ -19,7 +20,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bitmirror", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "User-space RAID-1 with Linux md on-disk formats and a write-intent bitmap.",
         subcommands = {QuickstartCommand.class, CreateCommand.class, AssembleCommand.class, DetailCommand.class,
-            ManageCommand.class, ExamineCommand.class, ExamineBitmapCommand.class, BenchCommand.class,
+            ManageCommand.class, ExamineCommand.class, ExamineBitmapCommand.class, ConfigCommand.class, BenchCommand.class,
             FaultCampaignCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 runtime failure, 2 usage error.",
             "Add --debug to any command for stack traces."})
@@ -33,7 +34,7 @@ public final class BitmirrorCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required (quickstart, create, assemble, detail, manage, examine, examine-bitmap, bench, "
+        throw new ParameterException(spec.commandLine(), "a command is required (quickstart, create, assemble, detail, manage, examine, examine-bitmap, config, bench, "
                 + "fault-campaign, help)");
     }
 }
