@@ -33,12 +33,22 @@ final class ArrayRunner {
         NbdServer nbd = null;
         ControlServer ctl = null;
         String name = array.status().name();
+        // A stop request waits here until the array is stopped, then answers with the result.
+        java.util.concurrent.CompletableFuture<String> stopped = new java.util.concurrent.CompletableFuture<>();
         try {
             int colon = name.indexOf(':');
             nbd = NbdServer.start(array, colon >= 0 ? name.substring(colon + 1) : name, exportUri, allowRemote,
                     dispatch);
             if (control != null) {
                 ctl = ControlServer.start(array, exportUri, control);
+                ctl.onStop(() -> {
+                    signals.trigger("stop request");
+                    try {
+                        return stopped.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw new IOException("stopping failed: " + e.getCause().getMessage(), e.getCause());
+                    }
+                });
             }
             // Through the logger, as every other line of a running array: one format, timestamped.
             LOG.info("{}: started, exported at {}{}", name, exportUri, control == null ? "" : ", control at " + ctl.path());
@@ -53,9 +63,18 @@ final class ArrayRunner {
             if (nbd != null) {
                 nbd.stop();
             }
-            array.stop();
+            try {
+                array.stop();
+            } catch (IOException | RuntimeException e) {
+                stopped.completeExceptionally(e);
+                throw e;
+            }
         }
         LOG.info("{}: stopped cleanly", name);
+        stopped.complete("bitmirror: " + name + ": stopped cleanly");
+        if (ctl != null) {
+            ctl.awaitStopAnswered(5_000);
+        }
         out.flush();
         return 0;
     }
