@@ -8,6 +8,7 @@ import io.bitmirror.tools.examine.ExamineCommand;
 import io.bitmirror.tools.faults.FaultCampaignCommand;
 import io.bitmirror.tools.run.AssembleCommand;
 import io.bitmirror.tools.run.DetailCommand;
+import io.bitmirror.tools.run.ListCommand;
 import io.bitmirror.tools.run.ManageCommand;
 import io.bitmirror.tools.run.QuickstartCommand;
 import io.bitmirror.tools.run.StopCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Spec;
 /** The top-level {@code bitmirror} command: it only dispatches to subcommands. */
 @Command(name = "bitmirror", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "User-space RAID-1 with Linux md on-disk formats and a write-intent bitmap.",
-        subcommands = {QuickstartCommand.class, CreateCommand.class, AssembleCommand.class, StopCommand.class, DetailCommand.class,
+        subcommands = {QuickstartCommand.class, CreateCommand.class, AssembleCommand.class, StopCommand.class, ListCommand.class, DetailCommand.class,
             ManageCommand.class, ExamineCommand.class, ExamineBitmapCommand.class, ConfigCommand.class, ZeroSuperblockCommand.class, BenchCommand.class,
             FaultCampaignCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 runtime failure, 2 usage error.",
@@ -36,7 +37,7 @@ public final class BitmirrorCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "a command is required (quickstart, create, assemble, stop, detail, manage, examine, examine-bitmap, config, zero-superblock, bench, "
+        throw new ParameterException(spec.commandLine(), "a command is required (quickstart, create, assemble, stop, list, detail, manage, examine, examine-bitmap, config, zero-superblock, bench, "
                 + "fault-campaign, help)");
     }
 }

@@ -50,6 +50,14 @@ public final class StopCommand implements Callable<Integer> {
     }
 
     private Path socketOf(String arrayName) throws IOException {
+        // The run directory knows every running array's socket, wherever it is.
+        for (RunDirectory.Entry e : RunDirectory.running(stale -> { })) {
+            String n = e.name();
+            if (e.control() != null && (n.equals(arrayName) || n.substring(n.indexOf(':') + 1).equals(arrayName)
+                    || e.uuid().equalsIgnoreCase(arrayName))) {
+                return e.control();
+            }
+        }
         Path file = ConfigFile.locate(config);
         if (Files.exists(file)) {
             for (ArrayLine l : ConfigFile.read(file).arrays()) {

@@ -70,6 +70,8 @@ final class ArrayProcess implements AutoCloseable {
         cmd.add("io.bitmirror.tools.Main");
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // Tests register their arrays in their own directory, never the machine's /run/bitmirror.
+        pb.environment().putIfAbsent("BITMIRROR_RUN_DIR", dir.resolve("run").toString());
         Process p = pb.start();
         ArrayProcess ap = new ArrayProcess(p, socket, control, log);
         long end = System.nanoTime() + 30_000_000_000L;

@@ -54,7 +54,9 @@ class ZeroSuperblockTest {
         cmd.addAll(List.of("io.bitmirror.tools.Main", "assemble", "--export=nbd+unix:///?socket=" + dir.resolve("w.sock"),
                 "--control=" + ctl, m.get(0).toString(), m.get(1).toString()));
         Path log = dir.resolve("array.log");
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("BITMIRROR_RUN_DIR", dir.resolve("run").toString());
+        Process p = pb.start();
         try {
             long end = System.nanoTime() + 30_000_000_000L;
             while (!Files.exists(ctl) && p.isAlive() && System.nanoTime() < end) {
