@@ -26,10 +26,20 @@ public final class ListCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON array of {name, uuid, pid, export, control, detail}.")
     boolean json;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file whose bitmap records are checked "
+            + "(default: $BITMIRROR_CONF or /etc/bitmirror/bitmirror.conf).")
+    java.nio.file.Path config;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        java.nio.file.Path conf = io.bitmirror.bitmapfile.config.ConfigFile.locate(config);
+        if (java.nio.file.Files.exists(conf)) {
+            // The records bitmirror wrote by itself: one whose file is gone is said, not hidden.
+            io.bitmirror.tools.scan.ConfigSelection.warnGoneBitmaps(io.bitmirror.bitmapfile.config.ConfigFile.read(conf),
+                    w -> err.println("bitmirror: warning: " + w));
+        }
         List<RunDirectory.Entry> entries = RunDirectory.running(e -> err.println("bitmirror: removed stale entry of "
                 + e.name() + " (pid " + e.pid() + " is gone)"));
         if (json) {

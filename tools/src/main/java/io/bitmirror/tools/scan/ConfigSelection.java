@@ -111,7 +111,8 @@ public final class ConfigSelection {
         return new ConfigSelection(config, chosen, found);
     }
 
-    private static void warnGoneBitmaps(ConfigFile config, Consumer<String> warn) {
+    /** Reports every bitmap record of {@code config} whose file no longer exists. */
+    public static void warnGoneBitmaps(ConfigFile config, Consumer<String> warn) {
         for (ArrayLine l : config.arrays()) {
             String bm = l.get("bitmap");
             if (bm != null && l.has("dev") && l.uuid() != null && !Files.exists(Path.of(bm))) {

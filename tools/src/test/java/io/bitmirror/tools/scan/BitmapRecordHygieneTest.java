@@ -33,8 +33,8 @@ class BitmapRecordHygieneTest {
         assertTrue(c.out().contains("bitmirror: recorded bitmap file " + bm + " in " + conf
                 + " ('bitmirror config --forget " + uuid + "' removes it)"), c.out());
 
-        Cli.Result list = Cli.run("config", "--config=" + conf);
-        assertEquals(uuid + " " + bm + "\n", list.out());
+        Cli.Result records = Cli.run("config", "--config=" + conf);
+        assertEquals(uuid + " " + bm + "\n", records.out());
 
         // Add a scanned ARRAY line and a DEVICE line: the array assembles by name later.
         Cli.Result scan = Cli.run("examine", "--scan", m.get(0).toString(), m.get(1).toString());
@@ -47,6 +47,9 @@ class BitmapRecordHygieneTest {
         assertTrue(err.get(0).startsWith("bitmirror: warning: " + conf + ":2: bitmap file " + bm + " of array " + uuid
                 + " no longer exists; 'bitmirror config --forget " + uuid + "' removes the record"), a.err());
         assertTrue(Cli.run("config", "--config=" + conf).out().endsWith(" (gone)\n"));
+        Cli.Result list = Cli.run("list", "--config=" + conf);
+        assertTrue(list.err().startsWith("bitmirror: warning: " + conf + ":2: bitmap file " + bm + " of array " + uuid
+                + " no longer exists"), list.err());
 
         Cli.Result f = Cli.run("config", "--config=" + conf, "--forget", bm.toString());
         assertEquals(0, f.rc(), f.err());
