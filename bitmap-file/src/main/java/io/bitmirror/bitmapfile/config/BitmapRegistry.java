@@ -1,16 +1,10 @@
 package io.bitmirror.bitmapfile.config;
 
-import io.bitmirror.bitmapfile.BitmapFileException;
 import io.bitmirror.bitmapfile.extent.ExtentMap;
 import io.bitmirror.bitmapfile.fs.DeviceId;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -19,8 +13,8 @@ import java.util.Optional;
  * The record of which external bitmap file belongs to which array, so that {@code assemble}
  * finds the file without being told, and can tell whether it was moved or rewritten.
  *
- * <p>A text file in the manner of mdadm.conf; lines starting with {@code #} and blank lines are
- * comments and are kept; one line per array:
+ * <p>The records live in the config file ({@link ConfigFile}, docs/CONFIG.md), as keys of the
+ * array's ARRAY line:
  * <pre>
  * ARRAY UUID=0a1b2c3d:4e5f6071:8293a4b5:c6d7e8f9 bitmap=/var/lib/bitmirror/md0.bitmap dev=8:17 ino=131 size=8192 extents=0:1083392:8192
  * </pre>
@@ -28,18 +22,24 @@ import java.util.Optional;
  * (percent-encoded: {@code %20} for a space, {@code %25} for {@code %}); {@code dev} the
  * MAJ:MIN of the filesystem's block device; {@code ino} the inode; {@code size} the file size
  * in bytes; {@code extents} comma-separated {@code logical:physical:length} in bytes (file
- * offset, device offset, length), normalised (sorted, contiguous runs merged). Unknown keys are
- * ignored, so later versions can add some.
+ * offset, device offset, length), normalised (sorted, contiguous runs merged). An ARRAY line
+ * that already exists for the uuid (say one written from {@code examine --scan}) gets these keys
+ * added; its other keys are kept. An ARRAY line with {@code bitmap=} but no {@code dev=} is the
+ * user's choice of file, not a record: assemble uses the file and refuses it until it is
+ * registered ({@code --rebuild-bitmap}).
  *
  * <p>Where: an explicit path if given, else {@code $BITMIRROR_CONF}, else
- * {@code /etc/bitmirror/bitmirror.conf}. Updates are atomic (temporary file, fsync, rename,
- * fsync of the directory), so a crash leaves the old or the new file, never half of one.
+ * {@code /etc/bitmirror/bitmirror.conf}. Updates are atomic (see {@link ConfigFile#write()}).
  */
 public final class BitmapRegistry {
     /** The default location. */
-    public static final Path DEFAULT = Path.of("/etc/bitmirror/bitmirror.conf");
+    public static final Path DEFAULT = ConfigFile.DEFAULT;
     /** Environment variable that overrides the default location. */
-    public static final String ENV = "BITMIRROR_CONF";
+    public static final String ENV = ConfigFile.ENV;
+    /** The keys a record consists of, besides UUID. */
+    static final List<String> RECORD_KEYS = List.of("bitmap", "dev", "ino", "size", "extents");
+    /** The keys a line written by the registry alone has (it is removed whole when forgotten). */
+    private static final List<String> OWN_KEYS = List.of("uuid", "bitmap", "dev", "ino", "size", "extents");
 
     private final Path path;
 
@@ -49,32 +49,23 @@ public final class BitmapRegistry {
 
     /** The registry at {@code explicit}, else {@code $BITMIRROR_CONF}, else the default. */
     public static BitmapRegistry locate(Path explicit) {
-        if (explicit != null) {
-            return new BitmapRegistry(explicit);
-        }
-        String env = System.getenv(ENV);
-        return new BitmapRegistry(env != null && !env.isBlank() ? Path.of(env) : DEFAULT);
+        return new BitmapRegistry(ConfigFile.locate(explicit));
     }
 
     public Path path() {
         return path;
     }
 
-    /** Every ARRAY line; an empty list when the file does not exist. */
+    /** Every record; an empty list when the file does not exist. */
     public List<ArrayRecord> records() throws IOException {
+        ConfigFile f = ConfigFile.read(path);
         List<ArrayRecord> out = new ArrayList<>();
-        if (!Files.exists(path)) {
-            return out;
-        }
-        int n = 0;
-        for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
-            n++;
-            String t = line.trim();
-            if (t.startsWith("ARRAY ")) {
+        for (ArrayLine a : f.arrays()) {
+            if (isRecord(a)) {
                 try {
-                    out.add(parse(t));
+                    out.add(record(a));
                 } catch (RuntimeException e) {
-                    throw new BitmapFileException(path + ":" + n + ": bad ARRAY line: " + e.getMessage());
+                    throw new ConfigException(path + ":" + f.lineNumber(a) + ": bad ARRAY line: " + e.getMessage());
                 }
             }
         }
@@ -91,143 +82,97 @@ public final class BitmapRegistry {
         return Optional.empty();
     }
 
-    /** Adds {@code record}, replacing the line of the same array; other lines are kept. */
+    /**
+     * Adds {@code record} to the ARRAY line of the same array (its other keys kept), or appends
+     * a line; later lines of the same array that are records are dropped, so there is one.
+     */
     public void put(ArrayRecord record) throws IOException {
-        List<String> lines = new ArrayList<>();
-        boolean replaced = false;
-        if (Files.exists(path)) {
-            for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
-                String t = line.trim();
-                if (t.startsWith("ARRAY ") && sameArray(t, record)) {
-                    if (!replaced) {
-                        lines.add(format(record));
-                        replaced = true;
-                    }
-                } else {
-                    lines.add(line);
+        ConfigFile f = ConfigFile.read(path);
+        if (f.isEmpty()) {
+            f.comment("bitmirror config: arrays and their external bitmap files (see docs/CONFIG.md)");
+        }
+        ArrayLine line = null;
+        for (ArrayLine a : f.arrays()) {
+            if (a.uuid() != null && record.isFor(a.uuid())) {
+                if (line == null) {
+                    line = a;
+                } else if (isRecord(a)) {
+                    f.remove(a);
                 }
             }
-        } else {
-            lines.add("# bitmirror: external bitmap files of arrays (see docs/EXTERNAL-BITMAP.md)");
         }
-        if (!replaced) {
-            lines.add(format(record));
+        if (line == null) {
+            line = ArrayLine.of(null).with("UUID", ArrayRecord.formatUuid(record.uuid()));
         }
-        write(lines);
+        line.with("bitmap", record.bitmap().toString()).with("dev", record.device().toString())
+                .with("ino", Long.toString(record.inode())).with("size", Long.toString(record.extents().size()))
+                .with("extents", record.extents().format());
+        f.update(line);
+        f.write();
     }
 
-    /** Removes the line of {@code uuid}; true if there was one. */
+    /**
+     * Forgets the record of {@code uuid}: a line the registry wrote alone is removed, a line that
+     * also says more (name=, export=, ...) loses only the record's keys. True if there was one.
+     */
     public boolean remove(byte[] uuid) throws IOException {
-        if (!Files.exists(path)) {
-            return false;
-        }
-        List<String> lines = new ArrayList<>();
+        ConfigFile f = ConfigFile.read(path);
         boolean removed = false;
-        for (String line : Files.readAllLines(path, StandardCharsets.UTF_8)) {
-            String t = line.trim();
-            if (t.startsWith("ARRAY ") && parse(t).isFor(uuid)) {
+        for (ArrayLine a : f.arrays()) {
+            if (a.uuid() != null && java.util.Arrays.equals(a.uuid(), uuid) && a.has("bitmap")) {
                 removed = true;
-            } else {
-                lines.add(line);
+                if (a.device() == null && OWN_KEYS.containsAll(lower(a.keys()))) {
+                    f.remove(a);
+                } else {
+                    RECORD_KEYS.forEach(a::without);
+                    f.update(a);
+                }
             }
         }
         if (removed) {
-            write(lines);
+            f.write();
         }
         return removed;
     }
 
-    private static boolean sameArray(String line, ArrayRecord r) {
-        try {
-            return parse(line).isFor(r.uuid());
-        } catch (RuntimeException e) {
-            return false;
-        }
+    private static List<String> lower(List<String> keys) {
+        List<String> out = new ArrayList<>();
+        keys.forEach(k -> out.add(k.toLowerCase(java.util.Locale.ROOT)));
+        return out;
     }
 
-    private void write(List<String> lines) throws IOException {
-        Path dir = path.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = dir.resolve("." + path.getFileName() + ".tmp");
-        StringBuilder sb = new StringBuilder();
-        for (String l : lines) {
-            sb.append(l).append('\n');
-        }
-        Files.writeString(tmp, sb, StandardCharsets.UTF_8);
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException e) {
-            // Some filesystems cannot fsync a directory; the rename is still atomic.
-        }
+    /** Whether {@code a} holds a registry record (not merely a bitmap= chosen by hand). */
+    static boolean isRecord(ArrayLine a) {
+        return a.has("bitmap") && a.has("dev");
     }
 
-    /** The ARRAY line of {@code r}. */
+    /** The ARRAY line of {@code r}, as the registry appends it. */
     public static String format(ArrayRecord r) {
-        return "ARRAY UUID=" + ArrayRecord.formatUuid(r.uuid()) + " bitmap=" + encode(r.bitmap().toString()) + " dev="
-                + r.device() + " ino=" + r.inode() + " size=" + r.extents().size() + " extents="
-                + r.extents().format();
+        return ArrayLine.of(null).with("UUID", ArrayRecord.formatUuid(r.uuid())).with("bitmap", r.bitmap().toString())
+                .with("dev", r.device().toString()).with("ino", Long.toString(r.inode()))
+                .with("size", Long.toString(r.extents().size())).with("extents", r.extents().format()).format();
     }
 
-    /** Parses one ARRAY line. */
+    /** Parses one ARRAY line that holds a record. */
     public static ArrayRecord parse(String line) {
-        String uuid = null;
-        String bitmap = null;
-        String dev = null;
-        String ino = null;
-        String size = null;
-        String extents = "";
-        for (String word : line.trim().split("\\s+")) {
-            int eq = word.indexOf('=');
-            if (eq < 0) {
-                continue; // "ARRAY", or a device name as mdadm.conf allows
-            }
-            String k = word.substring(0, eq);
-            String v = word.substring(eq + 1);
-            switch (k) {
-                case "UUID" -> uuid = v;
-                case "bitmap" -> bitmap = decode(v);
-                case "dev" -> dev = v;
-                case "ino" -> ino = v;
-                case "size" -> size = v;
-                case "extents" -> extents = v;
-                default -> {
-                }
-            }
+        List<String> words = new ArrayList<>(List.of(line.trim().split("\\s+")));
+        if (!words.isEmpty() && words.get(0).equalsIgnoreCase("ARRAY")) {
+            words.remove(0);
         }
+        return record(ArrayLine.parse(words));
+    }
+
+    private static ArrayRecord record(ArrayLine a) {
+        String uuid = a.get("uuid");
+        String bitmap = a.get("bitmap");
+        String dev = a.get("dev");
+        String ino = a.get("ino");
+        String size = a.get("size");
+        String extents = a.get("extents");
         if (uuid == null || bitmap == null || dev == null || ino == null || size == null) {
             throw new IllegalArgumentException("needs UUID=, bitmap=, dev=, ino=, size= and extents=");
         }
         return new ArrayRecord(ArrayRecord.parseUuid(uuid), Path.of(bitmap), DeviceId.parse(dev), Long.parseLong(ino),
-                ExtentMap.parse(Long.parseLong(size), extents));
-    }
-
-    static String encode(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            if (c == '%' || c <= ' ' || c == 0x7f) {
-                sb.append('%').append(String.format("%02X", (int) c));
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
-    }
-
-    static String decode(String s) {
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '%' && i + 2 < s.length()) {
-                sb.append((char) Integer.parseInt(s.substring(i + 1, i + 3), 16));
-                i += 2;
-            } else {
-                sb.append(c);
-            }
-        }
-        return sb.toString();
+                ExtentMap.parse(Long.parseLong(size), extents == null ? "" : extents));
     }
 }

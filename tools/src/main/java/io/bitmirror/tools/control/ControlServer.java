@@ -11,7 +11,9 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +49,19 @@ public final class ControlServer implements AutoCloseable {
     private final long idleMillis;
     private volatile boolean running = true;
     private int sessions;
+    /** What a stop request runs; null until the runner sets it. */
+    private volatile StopHandler stopHandler;
+    /** The session answering a stop request, and when its answer is written. */
+    private volatile Thread stopSession;
+    private final CountDownLatch stopAnswered = new CountDownLatch(1);
+
+    /**
+     * Stops the array for a {@code stop} request: asks the runner to stop, waits until the array
+     * is stopped (drained, flushed, marked clean) and returns the line to answer.
+     */
+    public interface StopHandler {
+        String stop() throws InterruptedException, IOException;
+    }
 
     private ControlServer(RaidArray array, String exportUri, Path path, ServerSocketChannel server,
             long idleMillis) {
@@ -136,6 +151,38 @@ public final class ControlServer implements AutoCloseable {
         } finally {
             closeQuietly(c);
             clients.release();
+            if (Thread.currentThread() == stopSession) {
+                stopAnswered.countDown();
+            }
+        }
+    }
+
+    /** Who stops the array when a client sends {@code stop}. */
+    public void onStop(StopHandler handler) {
+        this.stopHandler = handler;
+    }
+
+    /**
+     * After the array stopped on a stop request: waits (at most {@code millis}) until that
+     * client has its answer, so the process does not exit under it.
+     */
+    public void awaitStopAnswered(long millis) throws InterruptedException {
+        if (stopSession != null) {
+            stopAnswered.await(millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private String stop() throws IOException {
+        StopHandler h = stopHandler;
+        if (h == null) {
+            return "error: this array cannot be stopped over its control socket\n";
+        }
+        stopSession = Thread.currentThread();
+        try {
+            return "ok\n" + h.stop() + "\n";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "error: interrupted while stopping\n";
         }
     }
 
@@ -171,6 +218,8 @@ public final class ControlServer implements AutoCloseable {
                     synchronized (manageLock) {
                         return "ok\nbitmirror: " + array.status().name() + ": " + array.syncAction(arg) + "\n";
                     }
+                case "stop":
+                    return stop();
                 default:
                     return "error: unknown control request '" + oneLine(cmd) + "'\n";
             }

@@ -127,6 +127,12 @@ public final class CreateCommand implements Callable<Integer> {
                     plan.bitmapChunk() / 1024, assumeClean ? "all clean (--assume-clean)"
                             : "all dirty: the first assembly resyncs everything");
         }
+        if (mode == BitmapMode.FILE) {
+            // The one edit bitmirror makes to the config by itself: say so, and how to undo it.
+            out.printf("bitmirror: recorded bitmap file %s in %s ('bitmirror config --forget %s' removes it)%n",
+                    file.toAbsolutePath(), io.bitmirror.bitmapfile.config.ConfigFile.locate(config),
+                    Uuids.mdadm(plan.uuid()));
+        }
         return 0;
     }
 

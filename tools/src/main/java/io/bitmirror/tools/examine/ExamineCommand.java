@@ -8,6 +8,8 @@ import io.bitmirror.raid.superblock.FeatureMap;
 import io.bitmirror.raid.superblock.Superblock;
 import io.bitmirror.raid.superblock.SuperblockValidator;
 import io.bitmirror.tools.cli.HostName;
+import io.bitmirror.tools.scan.MemberScan;
+import io.bitmirror.tools.scan.ScannedArray;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,6 +20,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -32,6 +35,10 @@ public final class ExamineCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = {"-s", "--scan"}, description = "Print one mdadm.conf ARRAY line per array found among the "
+            + "devices (as mdadm --examine --scan), for a bitmirror config file.")
+    boolean scan;
+
     @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "Member block devices or image files.")
     List<Path> devices;
 
@@ -39,6 +46,9 @@ public final class ExamineCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (scan) {
+            return scan(out, err);
+        }
         int rc = 0;
         for (Path p : devices) {
             try {
@@ -58,6 +68,24 @@ public final class ExamineCommand implements Callable<Integer> {
             err.flush();
         }
         return rc;
+    }
+
+    /**
+     * One ARRAY line per array, members grouped by uuid; a device that is no valid member gets an
+     * error line and exit status 1, but the arrays found on the others are still printed.
+     */
+    private int scan(PrintWriter out, PrintWriter err) {
+        boolean[] bad = {false};
+        List<ScannedArray> arrays = MemberScan.scan(devices, (p, why) -> {
+            err.println("bitmirror: " + p + ": " + why);
+            bad[0] = true;
+        });
+        for (ScannedArray a : arrays) {
+            out.println(a.arrayLine());
+        }
+        out.flush();
+        err.flush();
+        return bad[0] ? 1 : 0;
     }
 
     /** Prints one device; returns the first validation problem, or null when it is valid. */

@@ -33,30 +33,66 @@ final class ArrayRunner {
         NbdServer nbd = null;
         ControlServer ctl = null;
         String name = array.status().name();
+        // A stop request waits here until the array is stopped, then answers with the result.
+        java.util.concurrent.CompletableFuture<String> stopped = new java.util.concurrent.CompletableFuture<>();
+        Path runEntry = null;
         try {
             int colon = name.indexOf(':');
             nbd = NbdServer.start(array, colon >= 0 ? name.substring(colon + 1) : name, exportUri, allowRemote,
                     dispatch);
             if (control != null) {
                 ctl = ControlServer.start(array, exportUri, control);
+                ctl.onStop(() -> {
+                    signals.trigger("stop request");
+                    try {
+                        return stopped.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        throw new IOException("stopping failed: " + e.getCause().getMessage(), e.getCause());
+                    }
+                });
             }
             // Through the logger, as every other line of a running array: one format, timestamped.
             LOG.info("{}: started, exported at {}{}", name, exportUri, control == null ? "" : ", control at " + ctl.path());
+            runEntry = register(name, array.status().uuid(), exportUri, ctl == null ? null : ctl.path());
             afterStart.run();
             out.flush();
             String sig = signals.await();
             LOG.info("{}: {}: stopping", name, sig);
         } finally {
+            // Not listed as running from the moment it stops serving.
+            if (runEntry != null) {
+                java.nio.file.Files.deleteIfExists(runEntry);
+            }
             if (ctl != null) {
                 ctl.close();
             }
             if (nbd != null) {
                 nbd.stop();
             }
-            array.stop();
+            try {
+                array.stop();
+            } catch (IOException | RuntimeException e) {
+                stopped.completeExceptionally(e);
+                throw e;
+            }
         }
         LOG.info("{}: stopped cleanly", name);
+        stopped.complete("bitmirror: " + name + ": stopped cleanly");
+        if (ctl != null) {
+            ctl.awaitStopAnswered(5_000);
+        }
         out.flush();
         return 0;
+    }
+
+    /** The run directory entry; an array that cannot register still runs, and says why. */
+    private static Path register(String name, String uuid, String exportUri, Path control) {
+        try {
+            return RunDirectory.register(name, uuid, exportUri, control);
+        } catch (IOException e) {
+            LOG.warn("{}: not registered in {} ({}): list and stop by name will not find it", name,
+                    RunDirectory.locate(), e.getMessage());
+            return null;
+        }
     }
 }

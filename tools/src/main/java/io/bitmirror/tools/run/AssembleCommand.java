@@ -74,11 +74,17 @@ public final class AssembleCommand implements Callable<Integer> {
                     + "a thread hand-off (auto, the default), always the reader, or always worker threads.")
     Dispatch dispatch;
 
-    @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "The members.")
+    @Option(names = {"-s", "--scan"}, description = "Take the members from the config file: examine its DEVICE "
+            + "candidates and assemble the array named by the argument (a name or UUID; none: the file's only "
+            + "array); its ARRAY line's export=, control= and bitmap= are the defaults of those options.")
+    boolean scan;
+
+    @Parameters(paramLabel = "DEVICE", arity = "0..*", description = "The members (with --scan: NAME or UUID).")
     List<Path> devices;
 
     @Override
     public Integer call() throws Exception {
+        fromConfig();
         String name;
         boolean internal;
         try {
@@ -115,6 +121,41 @@ public final class AssembleCommand implements Callable<Integer> {
                 org.slf4j.LoggerFactory.getLogger(AssembleCommand.class).info("external bitmap {}", ext.used());
             }
         });
+    }
+
+    /**
+     * With --scan, the members and the defaults come from the config file; without it, members
+     * must be given. Runs before anything else looks at the options, so the rest of assembly is
+     * the same whichever way the members were named.
+     */
+    private void fromConfig() throws java.io.IOException {
+        List<Path> args = devices == null ? List.of() : devices;
+        if (!scan) {
+            if (args.isEmpty()) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "Missing required parameter: 'DEVICE' (or --scan)");
+            }
+            return;
+        }
+        if (args.size() > 1) {
+            throw new UsageException("--scan takes one array (NAME or UUID), got " + args.size() + " arguments");
+        }
+        PrintWriter err = spec.commandLine().getErr();
+        io.bitmirror.tools.scan.ConfigSelection sel = io.bitmirror.tools.scan.ConfigSelection.select(
+                io.bitmirror.bitmapfile.config.ConfigFile.locate(config), args.isEmpty() ? null : args.get(0).toString(),
+                w -> err.println("bitmirror: warning: " + w));
+        err.flush();
+        devices = sel.members();
+        // The command line wins over the ARRAY line.
+        if (export == null) {
+            export = sel.get("export");
+        }
+        if (control == null && sel.get("control") != null) {
+            control = Path.of(sel.get("control"));
+        }
+        if (bitmap == null && sel.get("bitmap") != null) {
+            bitmap = Path.of(sel.get("bitmap"));
+        }
     }
 
     /** auto, reader or workers, as users type them. */

@@ -47,19 +47,31 @@ final class ArrayProcess implements AutoCloseable {
     static ArrayProcess start(Path dir, List<String> extraArgs, List<Path> members) throws Exception {
         Path socket = dir.resolve("array.sock");
         Path control = dir.resolve("control.sock");
+        List<String> args = new ArrayList<>();
+        args.add("assemble");
+        args.add("--export=nbd+unix:///?socket=" + socket);
+        args.add("--control=" + control);
+        args.addAll(extraArgs);
+        for (Path m : members) {
+            args.add(m.toString());
+        }
+        return startArgs(dir, args, socket, control);
+    }
+
+    /**
+     * {@code bitmirror ARGS...} in its own JVM, waiting until {@code control} answers
+     * {@code detail} (for commands whose sockets are not given on the command line).
+     */
+    static ArrayProcess startArgs(Path dir, List<String> args, Path socket, Path control) throws Exception {
         Path log = dir.resolve("bitmirror-" + System.nanoTime() + ".log");
         List<String> cmd = javaCommand();
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.bitmirror.tools.Main");
-        cmd.add("assemble");
-        cmd.add("--export=nbd+unix:///?socket=" + socket);
-        cmd.add("--control=" + control);
-        cmd.addAll(extraArgs);
-        for (Path m : members) {
-            cmd.add(m.toString());
-        }
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        // Tests register their arrays in their own directory, never the machine's /run/bitmirror.
+        pb.environment().putIfAbsent("BITMIRROR_RUN_DIR", dir.resolve("run").toString());
         Process p = pb.start();
         ArrayProcess ap = new ArrayProcess(p, socket, control, log);
         long end = System.nanoTime() + 30_000_000_000L;
