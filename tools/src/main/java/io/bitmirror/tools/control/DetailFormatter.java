@@ -148,6 +148,15 @@ public final class DetailFormatter {
 
     private static StringBuilder kv(StringBuilder b, String k, String v) {
         b.append('"').append(k).append("\":");
+        return appendString(b, v);
+    }
+
+    /** A JSON string literal (or {@code null}); the one escaping of every hand-written JSON here. */
+    public static String jsonString(String v) {
+        return appendString(new StringBuilder(), v).toString();
+    }
+
+    private static StringBuilder appendString(StringBuilder b, String v) {
         if (v == null) {
             return b.append("null");
         }
