@@ -12,22 +12,22 @@ import org.slf4j.LoggerFactory;
  * Copies one unit from a source member to target members under the sync barrier, for resync and
  * recovery. A unit larger than a slot goes in pieces, the next read while the previous piece is
  * being written (two slots). Progress and the speed limit are kept per piece, not per unit (a
- * unit may be 1 GiB): when the limit asks for a pause, the copy lets go of the barrier first, so
- * client writes to the unit are not held up by the pause. That is safe because writes go to
- * every member: the part already copied stays in sync, and the rest is copied after them. The
- * caller flushes the targets. Allocates nothing.
+ * unit may be 1 GiB): when the limit asks for a pause, the copy lets go of the barrier first
+ * ({@link UnitHold}, which says why that is safe). The caller flushes the targets. Allocates
+ * nothing.
  */
 final class UnitCopy {
     private static final Logger LOG = LoggerFactory.getLogger(UnitCopy.class);
 
     private final SyncTarget a;
     private final SyncProgress progress;
-    private final SyncStop stop;
+    /** The barrier over the unit being copied, let go for pauses. */
+    private final UnitHold hold;
 
     UnitCopy(SyncTarget a, SyncProgress progress, SyncStop stop) {
         this.a = a;
         this.progress = progress;
-        this.stop = stop;
+        this.hold = new UnitHold(a, progress, stop);
     }
 
     /** False when a member failed (it has been failed then) or the pass was stopped in a pause. */
@@ -45,15 +45,11 @@ final class UnitCopy {
         IoSlot writing = f.acquire();
         boolean inFlight = false;
         int inFlightBytes = 0;
-        a.barrier().beginSync(u);
-        boolean held = true;
+        hold.begin(u);
         try {
             for (long pos = start; pos < end; ) {
                 int n = (int) Math.min(piece, end - pos);
-                if (!held) {
-                    a.barrier().beginSync(u);
-                    held = true;
-                }
+                hold.retake();
                 try {
                     f.read(current, source, pos, n);
                 } catch (IOException e) {
@@ -71,10 +67,7 @@ final class UnitCopy {
                     if (!succeeded(plan, f.write(current, pos, n, false, targets))) {
                         return false;
                     }
-                    long wait = progress.done(n);
-                    a.barrier().endSync();
-                    held = false;
-                    progress.pause(wait, stop, plan);
+                    hold.pause(progress.done(n), plan);
                     return true;
                 }
                 long wait = 0;
@@ -93,15 +86,14 @@ final class UnitCopy {
                 inFlightBytes = n;
                 pos += n;
                 if (wait > 0 && pos < end) {
+                    // A pause lets go of the barrier: the piece in flight is awaited first, so
+                    // nothing of this unit is being written while a client write goes ahead.
                     inFlight = false;
                     if (!succeeded(plan, f.await(writing))) {
                         return false;
                     }
                     wait = Math.max(wait, progress.done(inFlightBytes));
-                    a.barrier().endSync();
-                    held = false;
-                    progress.pause(wait, stop, plan);
-                    if (stop.stops(plan)) {
+                    if (hold.pause(wait, plan)) {
                         return false;
                     }
                 }
@@ -114,9 +106,7 @@ final class UnitCopy {
                 }
                 wait = progress.done(inFlightBytes);
             }
-            a.barrier().endSync();
-            held = false;
-            progress.pause(wait, stop, plan);
+            hold.pause(wait, plan);
             return true;
         } finally {
             // Only a write still in flight is awaited here: each await above clears the flag first.
@@ -125,9 +115,7 @@ final class UnitCopy {
             }
             f.release(current);
             f.release(writing);
-            if (held) {
-                a.barrier().endSync();
-            }
+            hold.close();
         }
     }
 

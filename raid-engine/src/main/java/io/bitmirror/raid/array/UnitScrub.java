@@ -23,8 +23,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A rewrite is written like a client write to that unit: in safe mode, the chunk's bit set
  * first (W1), endWrite after (a failed rewrite leaves the chunk NEEDED, W4). A pause for the
- * speed limit releases the barrier, as the copy does: a client write meanwhile goes to every
- * member, so what was compared stays compared. Allocates nothing.
+ * speed limit lets go of the barrier as the copy's does ({@link UnitHold}). Allocates nothing.
  */
 final class UnitScrub {
     private static final Logger LOG = LoggerFactory.getLogger(UnitScrub.class);
@@ -35,6 +34,8 @@ final class UnitScrub {
     private final SyncTarget a;
     private final SyncProgress progress;
     private final SyncStop stop;
+    /** The barrier over the unit being compared, let go for pauses. */
+    private final UnitHold hold;
     /** Sectors found differing in the current pass (md's mismatch_cnt). */
     private volatile long mismatchSectors;
     /** Whether the current unit has been opened for rewriting (safe mode, bitmap startWrite). */
@@ -47,6 +48,7 @@ final class UnitScrub {
         this.a = a;
         this.progress = progress;
         this.stop = stop;
+        this.hold = new UnitHold(a, progress, stop);
     }
 
     /** A new check or repair: md's mismatch_cnt starts again from 0. */
@@ -79,15 +81,11 @@ final class UnitScrub {
         int piece = f.slotBytes();
         IoSlot src = f.acquire();
         IoSlot other = f.acquire();
-        a.barrier().beginSync(u);
-        boolean held = true;
+        hold.begin(u);
         try {
             for (long pos = start; pos < end; ) {
                 int n = (int) Math.min(piece, end - pos);
-                if (!held) {
-                    a.barrier().beginSync(u);
-                    held = true;
-                }
+                hold.retake();
                 if (!read(plan, f, src, source, pos, n)) {
                     return false;
                 }
@@ -100,12 +98,8 @@ final class UnitScrub {
                 }
                 pos += n;
                 long wait = progress.done(n);
-                if (wait > 0) {
-                    a.barrier().endSync();
-                    held = false;
-                    progress.pause(wait, stop, plan);
-                }
-                if (pos < end && stop.stops(plan)) {
+                boolean stops = wait > 0 ? hold.pause(wait, plan) : stop.stops(plan);
+                if (pos < end && stops) {
                     return false;
                 }
             }
@@ -116,9 +110,7 @@ final class UnitScrub {
             }
             f.release(src);
             f.release(other);
-            if (held) {
-                a.barrier().endSync();
-            }
+            hold.close();
         }
     }
 
