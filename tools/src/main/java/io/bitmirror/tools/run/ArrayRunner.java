@@ -76,8 +76,10 @@ final class ArrayRunner {
                 throw e;
             }
         }
-        LOG.info("{}: stopped cleanly", name);
-        stopped.complete("bitmirror: " + name + ": stopped cleanly");
+        // A read-only array marks nothing clean: it is left as it was.
+        String how = array.readOnly() ? "stopped (read-only: nothing was written)" : "stopped cleanly";
+        LOG.info("{}: {}", name, how);
+        stopped.complete("bitmirror: " + name + ": " + how);
         if (ctl != null) {
             ctl.awaitStopAnswered(5_000);
         }

@@ -56,6 +56,11 @@ public final class AssembleCommand implements Callable<Integer> {
     @Option(names = {"-R", "--run"}, description = "Start even if members are missing or stale (degraded).")
     boolean run;
 
+    @Option(names = {"-o", "--readonly"}, description = "Read-only, as mdadm --readonly: nothing is written to any "
+            + "member (no superblock update at start or stop, no bitmap write, no resync: an array not stopped "
+            + "cleanly says resync=PENDING); the export says read-only and writes get EPERM.")
+    boolean readOnly;
+
     @Option(names = "--speed-limit-min", defaultValue = "1000", paramLabel = "KiB/s",
             description = "Resync speed floor while clients write (default ${DEFAULT-VALUE}).")
     long minSpeed;
@@ -84,6 +89,9 @@ public final class AssembleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (readOnly && rebuildBitmap) {
+            throw new UsageException("--rebuild-bitmap rewrites the bitmap file: not with --readonly");
+        }
         fromConfig();
         String name;
         boolean internal;
@@ -109,7 +117,7 @@ public final class AssembleCommand implements Callable<Integer> {
         }
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
         AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
-                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads);
+                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads).readOnly(readOnly);
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
             b.externalBitmap(ext);
