@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "assemble", mixinStandardHelpOptions = true,
         description = "Assemble an array and serve it over NBD until SIGINT/SIGTERM.")
 public final class AssembleCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AssembleCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -126,7 +128,7 @@ public final class AssembleCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         return ArrayRunner.run(opts, uri, allowRemote, dispatch, ctl, out, () -> {
             if (ext.used() != null) {
-                org.slf4j.LoggerFactory.getLogger(AssembleCommand.class).info("external bitmap {}", ext.used());
+                LOG.info("external bitmap {}", ext.used());
             }
         });
     }
@@ -148,11 +150,11 @@ public final class AssembleCommand implements Callable<Integer> {
         if (args.size() > 1) {
             throw new UsageException("--scan takes one array (NAME or UUID), got " + args.size() + " arguments");
         }
-        PrintWriter err = spec.commandLine().getErr();
+        // A warning of the server on its way up: through the logger, as every line it prints
+        // while it runs (one format in the journal), not the CLI's "bitmirror: warning:".
         io.bitmirror.tools.scan.ConfigSelection sel = io.bitmirror.tools.scan.ConfigSelection.select(
                 io.bitmirror.bitmapfile.config.ConfigFile.locate(config), args.isEmpty() ? null : args.get(0).toString(),
-                w -> err.println("bitmirror: warning: " + w));
-        err.flush();
+                LOG::warn);
         devices = sel.members();
         // The command line wins over the ARRAY line.
         if (export == null) {

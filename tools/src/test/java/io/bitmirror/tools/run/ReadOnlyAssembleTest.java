@@ -135,6 +135,8 @@ class ReadOnlyAssembleTest {
             assertTrue(stop.out().endsWith(": stopped (read-only: nothing was written)\n"), stop.out());
             assertTrue(a.process.waitFor(30, TimeUnit.SECONDS));
             assertEquals(0, a.process.exitValue(), a.output());
+            LogLines.assertAllFormatted(a.output());
+            assertTrue(a.output().contains("assembled read-only; not stopped cleanly: resync=PENDING"), a.output());
         }
         assertEquals(before, hashes(m), "a member changed at stop of the read-only array");
         for (Path p : m) {

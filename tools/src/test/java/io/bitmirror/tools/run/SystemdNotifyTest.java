@@ -109,6 +109,10 @@ class SystemdNotifyTest {
             assertTrue(stopping.contains("STATUS=") && stopping.contains("SIGTERM"), stopping);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the server exits");
             assertEquals(0, p.exitValue(), Files.readString(log));
+            // Every line the server printed, from start to stop: timestamp, level, logger, text.
+            String out = Files.readString(log);
+            LogLines.assertAllFormatted(out);
+            assertTrue(out.contains("[INFO] ArrayRunner - ") && out.contains("stopped cleanly"), out);
         } finally {
             if (p.isAlive()) {
                 p.destroyForcibly();
