@@ -128,6 +128,10 @@ class ReadOnlyAssembleTest {
             assertTrue(reAdd.err().endsWith("is read-only\n"), reAdd.err());
             Cli.Result check = Cli.run("manage", "--control=" + a.control, "--action=check");
             assertEquals("bitmirror: check refused: array " + name(detail) + " is read-only\n", check.err());
+            // The read-only array's shared lock still keeps zero-superblock off its members.
+            Cli.Result zero = Cli.run("zero-superblock", m.get(0).toString());
+            assertEquals(1, zero.rc());
+            assertTrue(zero.err().contains("in use by a running array"), zero.err());
             assertEquals(before, hashes(m), "a member changed while the read-only array ran");
 
             Cli.Result stop = Cli.run("stop", "--control=" + a.control);
