@@ -62,6 +62,8 @@ public final class WriteIntentBitmap implements AutoCloseable {
     private final BitmapDaemon daemon;
     private final boolean daemonThread;
     private final Mutant mutant;
+    /** {@link BitmapEngineOptions#readOnly}: nothing is ever written to the store. */
+    private final boolean readOnly;
     private final AtomicLong ticket = new AtomicLong();
     private final AtomicLong flushedTicket = new AtomicLong();
     private volatile boolean degraded;
@@ -75,6 +77,7 @@ public final class WriteIntentBitmap implements AutoCloseable {
         this.chunks = head.chunks();
         this.chunkBytes = head.chunksize();
         this.mutant = options.mutant;
+        this.readOnly = options.readOnly;
         this.counters = new ChunkCounters(chunks);
         this.pages = new PageImages(BitmapGeometry.totalBytes(chunks), store.sizeBytes());
         this.sb.wrap(pages.live(), 0);
@@ -89,7 +92,8 @@ public final class WriteIntentBitmap implements AutoCloseable {
         long sleepNanos = options.daemonSleepMillis >= 0 ? options.daemonSleepMillis * 1_000_000L
                 : head.daemonSleep() * 1_000_000_000L;
         this.daemon = new BitmapDaemon(this, counters, Math.max(1_000_000L, sleepNanos), mutant, "bitmap-daemon");
-        this.daemonThread = options.startDaemon;
+        // Read-only: no daemon, so no bit is ever cleared (clearing writes pages).
+        this.daemonThread = options.startDaemon && !options.readOnly;
     }
 
     // ------------------------------------------------------------------ creation and loading
@@ -174,7 +178,11 @@ public final class WriteIntentBitmap implements AutoCloseable {
             // with missing bits was not written yet.
             sb.state(sb.state() | BitmapSuperblockLayout.STATE_STALE);
             BitmapBits.fill(live, PageImages.BITS_BASE, chunks, true);
-            pages.markAllDirty();
+            if (!readOnly) {
+                // Read-only: all dirty in memory only; the stale flag on disk says the same to
+                // the next read-write assembly.
+                pages.markAllDirty();
+            }
         }
         boolean needed = unclean || loadReason != null;
         for (long c = 0; c < chunks; c++) {
@@ -192,7 +200,7 @@ public final class WriteIntentBitmap implements AutoCloseable {
     }
 
     private void finishLoad() {
-        if (loadReason == null) {
+        if (loadReason == null || readOnly) {
             return;
         }
         if (flushNow()) {
@@ -216,6 +224,9 @@ public final class WriteIntentBitmap implements AutoCloseable {
      * in every bitmap copy, so the data write may be issued (W1). Parks, allocates nothing.
      */
     public void startWrite(long firstChunk, long lastChunk) {
+        if (readOnly) {
+            throw readOnlyRefused("startWrite");
+        }
         checkRange(firstChunk, lastChunk);
         long wait = 0;
         for (long c = firstChunk; c <= lastChunk; c++) {
@@ -397,6 +408,9 @@ public final class WriteIntentBitmap implements AutoCloseable {
      * become NEEDED.
      */
     public void markSetBitsNeeded() {
+        if (readOnly) {
+            throw readOnlyRefused("markSetBitsNeeded");
+        }
         synchronized (lock) {
             for (long c = 0; c < chunks; c++) {
                 if (pages.testBit(c)) {
@@ -436,6 +450,9 @@ public final class WriteIntentBitmap implements AutoCloseable {
      * @return false when the bitmap is in write-error state
      */
     public boolean rewriteAllPages() {
+        if (readOnly) {
+            throw readOnlyRefused("rewriteAllPages");
+        }
         synchronized (lock) {
             pages.markAllDirty();
         }
@@ -493,6 +510,9 @@ public final class WriteIntentBitmap implements AutoCloseable {
 
     /** One daemon pass (what the daemon thread does every daemon_sleep). */
     public void daemonTick() {
+        if (readOnly) {
+            throw readOnlyRefused("daemonTick");
+        }
         daemon.tick();
     }
 
@@ -570,6 +590,9 @@ public final class WriteIntentBitmap implements AutoCloseable {
 
     /** Sets the bitmap's events in the live superblock; {@link #writeSuperblockNow()} makes it durable. */
     public void setEvents(long events) {
+        if (readOnly) {
+            throw readOnlyRefused("setEvents");
+        }
         synchronized (lock) {
             sb.events(events);
             pages.markDirty(0);
@@ -583,6 +606,9 @@ public final class WriteIntentBitmap implements AutoCloseable {
      * @return false when the bitmap is in write-error state
      */
     public boolean writeSuperblockNow() {
+        if (readOnly) {
+            throw readOnlyRefused("writeSuperblockNow");
+        }
         synchronized (lock) {
             pages.markDirty(0);
         }
@@ -693,6 +719,15 @@ public final class WriteIntentBitmap implements AutoCloseable {
     // linked lazily, and linking it (e.g. after a deoptimization) allocates on the writer thread.
     private IndexOutOfBoundsException outOfRange(long first, long last) {
         return new IndexOutOfBoundsException("chunks [" + first + ", " + last + "] outside [0, " + chunks + ")");
+    }
+
+    private static IllegalStateException readOnlyRefused(String call) {
+        return new IllegalStateException(call + " on a read-only bitmap: nothing may be written");
+    }
+
+    /** True for the bitmap of a read-only array ({@link BitmapEngineOptions#readOnly}). */
+    public boolean readOnly() {
+        return readOnly;
     }
 
     private static IllegalStateException notStarted(long chunk) {

@@ -266,4 +266,28 @@ class WriteIntentBitmapTest {
         }
         assertFalse(store.durableBit(0, 6), "close() writes what is dirty");
     }
+
+    @Test
+    void readOnlyBitmapIsLoadedButNeverWrittenEvenWhenOutdated() throws Exception {
+        InMemoryBitmapStore store = newStore(50_000, 2, false);
+        long before = store.pageWrites();
+        byte[] image = store.durableImage(0);
+        // Array events 11 > the bitmap's 10: a read-write load would rewrite every page all dirty.
+        try (WriteIntentBitmap bm = WriteIntentBitmap.load(store, UUID, 11, true,
+                BitmapEngineOptions.defaults().readOnly(true))) {
+            assertTrue(bm.readOnly());
+            assertNull(bm.daemonThread().isAlive() ? "daemon running" : null, "no daemon: nothing is cleared");
+            assertTrue(bm.loadReason().contains("older"), bm.loadReason());
+            assertEquals(50_000, bm.dirtyChunks(), "all dirty in memory");
+            assertThrows(IllegalStateException.class, () -> bm.startWrite(1, 1));
+            assertThrows(IllegalStateException.class, () -> bm.setEvents(12));
+            assertThrows(IllegalStateException.class, bm::writeSuperblockNow);
+            assertThrows(IllegalStateException.class, bm::daemonTick);
+            assertThrows(IllegalStateException.class, bm::rewriteAllPages);
+            assertTrue(bm.flushNow());
+        }
+        assertEquals(before, store.pageWrites(), "no page write, not even at close");
+        assertArrayEquals(image, store.durableImage(0));
+        assertFalse(store.durableBit(0, 49_999));
+    }
 }

@@ -82,10 +82,15 @@ final class ArrayAssembler {
             } else if (opts.externalBitmap() != null) {
                 store = opts.externalBitmap().open(f.setUuid(), f.size());
             }
+            if (store != null && opts.readOnly()) {
+                // The last guard: the engine writes nothing when read-only, and should a write
+                // get that far anyway, it fails here instead of reaching a member or the file.
+                store = new ReadOnlyBitmapStore(store);
+            }
             PowerCutStore cuttable = store == null ? null : new PowerCutStore(store);
             if (store != null) {
                 BitmapEngineOptions eo = io.bitmirror.bitmap.engine.internal.EngineInternals.withMutant(
-                        BitmapEngineOptions.defaults().startDaemon(true), opts.mutant());
+                        BitmapEngineOptions.defaults().startDaemon(true).readOnly(opts.readOnly()), opts.mutant());
                 if (opts.daemonSleepMillis() >= 0) {
                     eo = eo.daemonSleepMillis(opts.daemonSleepMillis());
                 }

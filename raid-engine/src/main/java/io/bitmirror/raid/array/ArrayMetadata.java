@@ -38,6 +38,8 @@ final class ArrayMetadata {
     private final WriteIntentBitmap bitmap;
     /** Where an interrupted resync resumes (sectors), recorded in a clean superblock. */
     private final LongSupplier resyncCheckpoint;
+    /** md's read-only state: the superblocks are never written (md_update_sb returns at once). */
+    private final boolean readOnly;
     private final Object sbLock = new Object();
     private final Exception[] errors = new Exception[32];
     /** Writes one member's superblock block (preallocated: the housekeeper runs it). */
@@ -53,8 +55,10 @@ final class ArrayMetadata {
     private volatile long lastWriteNanos;
     private volatile boolean stopped;
 
-    ArrayMetadata(String name, long events, Members members, WriteIntentBitmap bitmap, LongSupplier resyncCheckpoint) {
+    ArrayMetadata(String name, long events, Members members, WriteIntentBitmap bitmap, LongSupplier resyncCheckpoint,
+            boolean readOnly) {
         this.name = name;
+        this.readOnly = readOnly;
         this.events = events;
         this.members = members;
         this.bitmap = bitmap;
@@ -160,6 +164,12 @@ final class ArrayMetadata {
      * during recovery leaves them stale (and recovered again), never falsely current.
      */
     private void writeSuperblocksLocked(boolean clean, boolean bitmapFirst) {
+        if (readOnly) {
+            // The one place superblocks are written, so the one place read-only is enforced for
+            // them: no events bump, no write; a member failed in memory stays so in memory only.
+            members.recording();
+            return;
+        }
         events++;
         if (bitmap != null && bitmapFirst) {
             bitmap.setEvents(events);
@@ -212,7 +222,9 @@ final class ArrayMetadata {
      */
     void stopClean(Runnable finalFlush) {
         synchronized (sbLock) {
-            finalFlush.run();
+            if (!readOnly) {
+                finalFlush.run();
+            }
             writeSuperblocksLocked(true, true);
             mode = MODE_CLEAN;
             stopped = true;

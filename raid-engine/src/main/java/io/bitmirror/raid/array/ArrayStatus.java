@@ -10,8 +10,9 @@ import java.util.List;
  * @param metadataVersion the superblock placement, "1.0", "1.1" or "1.2" (mdadm's Version)
  * @param sizeBytes usable bytes
  * @param raidDisks member positions
- * @param state "clean", "active", with ", degraded", ", resyncing", ", recovering", ", checking" or
- *     ", repairing" appended
+ * @param state "clean", "active", with ", degraded", ", read-only", ", resync=PENDING" (read-only and
+ *     not stopped cleanly: the resync waits for a read-write assembly), ", resyncing", ", recovering",
+ *     ", checking" or ", repairing" appended
  * @param events superblock events
  * @param members per position
  * @param syncAction md's sync_action: "resync", "recovery", "check", "repair" or "idle"
@@ -39,5 +40,15 @@ public record ArrayStatus(String uuid, String name, String metadataVersion, long
 
     public boolean degraded() {
         return state.contains("degraded");
+    }
+
+    /** Assembled read-only: nothing is written to the members. */
+    public boolean readOnly() {
+        return state.contains("read-only");
+    }
+
+    /** Read-only and not stopped cleanly: a resync waits for the next read-write assembly. */
+    public boolean resyncPending() {
+        return state.contains("resync=PENDING");
     }
 }

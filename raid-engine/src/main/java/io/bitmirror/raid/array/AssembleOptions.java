@@ -37,6 +37,7 @@ public final class AssembleOptions {
     private final int slots;
     private final int maxIoBytes;
     private final boolean parallelMembers;
+    private final boolean readOnly;
     /** Not API: set only through io.bitmirror.raid.internal.ArrayInternals (tests, crash explorer). */
     private final Mutant mutant;
 
@@ -53,6 +54,7 @@ public final class AssembleOptions {
         this.slots = b.slots;
         this.maxIoBytes = b.maxIoBytes;
         this.parallelMembers = b.parallelMembers;
+        this.readOnly = b.readOnly;
         this.mutant = mutant;
     }
 
@@ -85,6 +87,7 @@ public final class AssembleOptions {
         b.slots = slots;
         b.maxIoBytes = maxIoBytes;
         b.parallelMembers = parallelMembers;
+        b.readOnly = readOnly;
         return b;
     }
 
@@ -98,9 +101,23 @@ public final class AssembleOptions {
         return run;
     }
 
-    /** Opens members for I/O. */
+    /**
+     * Opens members for I/O: the one set, else O_DIRECT read-write, or read-only
+     * ({@link FileMemberDevice#openReadOnly}) for a {@link #readOnly()} array.
+     */
     public MemberOpener opener() {
-        return opener;
+        if (opener != null) {
+            return opener;
+        }
+        return readOnly ? FileMemberDevice::openReadOnly : FileMemberDevice::open;
+    }
+
+    /**
+     * Read-only, as {@code mdadm --readonly} (md's read-only state): nothing is ever written to
+     * a member, see {@link Builder#readOnly}.
+     */
+    public boolean readOnly() {
+        return readOnly;
     }
 
     /** Opens the external bitmap, or null for internal / none. */
@@ -168,7 +185,8 @@ public final class AssembleOptions {
     public static final class Builder {
         private final List<Path> devices;
         private boolean run;
-        private MemberOpener opener = FileMemberDevice::open;
+        /** Null: the default, read-write or read-only as {@link #readOnly} says. */
+        private MemberOpener opener;
         private BitmapStoreOpener externalBitmap;
         private long daemonSleepMillis = -1;
         private long safeModeMillis = 200;
@@ -178,6 +196,7 @@ public final class AssembleOptions {
         private int slots = 64;
         private int maxIoBytes = 1 << 20;
         private boolean parallelMembers;
+        private boolean readOnly;
 
         private Builder(List<Path> devices) {
             Objects.requireNonNull(devices, "devices");
@@ -253,6 +272,21 @@ public final class AssembleOptions {
          */
         public Builder parallelMembers(boolean parallelMembers) {
             this.parallelMembers = parallelMembers;
+            return this;
+        }
+
+        /**
+         * Read-only (mdadm {@code --readonly}, md's read-only state); default false. Nothing is
+         * written to any member, ever: members are opened O_RDONLY (their lock shared), the
+         * superblocks are not updated at assembly or stop (no events bump, no dirty or clean
+         * mark), no bitmap page is written, no resync or recovery starts (an array that was not
+         * stopped cleanly stays so: its status says {@code resync=PENDING}). Writes and trims
+         * throw {@link io.bitmirror.raid.ArrayException}; {@code fail} marks a member faulty in
+         * memory only (as md allows); {@code add}, {@code reAdd}, {@code remove} and a check or
+         * repair are refused. A custom {@link #opener} is used as given.
+         */
+        public Builder readOnly(boolean readOnly) {
+            this.readOnly = readOnly;
             return this;
         }
 

@@ -109,6 +109,11 @@ final class MemberManager {
             if (!members.markFaulty(s, "failed by request")) {
                 throw new ArrayException(device + ": the last member in sync cannot be failed");
             }
+            if (options.readOnly()) {
+                // As md's set_disk_faulty on a read-only array: the state changes, the
+                // superblocks do not (the next read-write assembly sees the member as it was).
+                LOG.info("{}: read-only: {} is faulty in memory only, its superblock is not updated", name(), device);
+            }
             metadata.updateSuperblocks();
         }
     }
@@ -142,6 +147,7 @@ final class MemberManager {
      * otherwise everything is.
      */
     void reAdd(Path device) throws ArrayException {
+        refuseIfReadOnly(device, "re-add");
         synchronized (manageLock) {
             MemberMetadata md;
             try {
@@ -183,6 +189,7 @@ final class MemberManager {
      * refused the same way, before anything is written to it.
      */
     void add(Path device, boolean force) throws ArrayException {
+        refuseIfReadOnly(device, "add");
         synchronized (manageLock) {
             try {
                 if (!force) {
@@ -213,6 +220,16 @@ final class MemberManager {
             } catch (IOException e) {
                 throw wrap(device, e);
             }
+        }
+    }
+
+    /**
+     * md refuses a hot add on a read-only array (EROFS): the device's superblock would be
+     * written and a recovery started. Checked before the device is even opened.
+     */
+    private void refuseIfReadOnly(Path device, String what) throws ArrayException {
+        if (options.readOnly()) {
+            throw new ArrayException(device + ": cannot " + what + ": array " + name() + " is read-only");
         }
     }
 

@@ -46,13 +46,16 @@ final class MirroredIo {
     private final MemberManager failures;
     /** True while a sync pass runs or waits: reads then come from the pass's source only. */
     private final BooleanSupplier syncing;
+    /** Read-only array: every write and trim refused, a read error is not rewritten, flush does nothing. */
+    private final boolean readOnly;
     private final BlockLocks locks = new BlockLocks();
     private final AtomicInteger readRobin = new AtomicInteger();
 
     MirroredIo(String name, long sizeBytes, long unitBytes, Members members, ArrayMetadata metadata,
             SyncBarrier barrier, WriteIntentBitmap bitmap, MemberFanout fanout, MemberManager failures,
-            BooleanSupplier syncing) {
+            BooleanSupplier syncing, boolean readOnly) {
         this.name = name;
+        this.readOnly = readOnly;
         this.sizeBytes = sizeBytes;
         this.unitBytes = unitBytes;
         this.members = members;
@@ -98,12 +101,19 @@ final class MirroredIo {
 
     // ================================================================= writes
 
+    private void checkWritable(String what, long offset) throws ArrayException {
+        if (readOnly) {
+            throw new ArrayException(what + " at " + offset + " refused: array " + name + " is read-only");
+        }
+    }
+
     /**
      * Writes {@code length} bytes at {@code offset}, any alignment, from the slot at
      * {@code offset % 4096}: returns once the data is on every active member (durable with
      * {@code fua}). The slot's bytes around the request are overwritten by the merge.
      */
     void write(IoSlot s, long offset, int length, boolean fua) throws ArrayException {
+        checkWritable("write", offset);
         checkSlot(s, offset, length);
         if (length == 0) {
             return;
@@ -126,6 +136,7 @@ final class MirroredIo {
 
     /** Discards whole blocks: they read back as zeroes on every member (durable with {@code fua}). */
     void trim(IoSlot s, long offset, long length, boolean fua) throws ArrayException {
+        checkWritable("trim", offset);
         checkRange(offset, length);
         if (((offset | length) & (BLOCK - 1)) != 0) {
             throw new ArrayException("trim at offset " + offset + " length " + length + " is not 4 KiB aligned");
@@ -149,6 +160,8 @@ final class MirroredIo {
      */
     private int mirrored(int op, IoSlot s, long offset, long length, boolean fua, int target, String what)
             throws ArrayException {
+        // Before safe mode, the barrier and the bitmap: a read-only array changes nothing.
+        checkWritable(what == null ? "write" : what, offset);
         long a0 = offset & ~(BLOCK - 1L);
         long end = offset + length;
         long a1 = (end + BLOCK - 1) & ~(BLOCK - 1L);
@@ -284,7 +297,8 @@ final class MirroredIo {
         while (true) {
             try {
                 fanout.read(s, m, a0, n);
-                if (tried != 0) {
+                if (tried != 0 && !readOnly) {
+                    // Read-only: md leaves the bad range alone (IO_BLOCKED), and so do we.
                     repair(s, tried, a0, n);
                 }
                 return;
@@ -332,6 +346,10 @@ final class MirroredIo {
      * call is durable. Also tells the bitmap (lazy clearing may then clear idle chunks, W2).
      */
     void flush(IoSlot s) throws ArrayException {
+        if (readOnly) {
+            // Nothing was written: nothing to make durable, and no member is touched.
+            return;
+        }
         long ticket = bitmap != null ? bitmap.flushTicket() : 0;
         int mask = members.current().writeMask;
         int failed = fanout.flush(s, mask);
@@ -359,6 +377,7 @@ final class MirroredIo {
 
     /** Writes all of {@code src}'s remaining bytes at {@code offset} (any alignment), slot by slot. */
     void write(long offset, ByteBuffer src, boolean fua) throws ArrayException {
+        checkWritable("write", offset);
         // The whole request first: nothing is written unless all of it is inside the array.
         checkRange(offset, src.remaining());
         IoSlot s = acquireSlot();

@@ -91,6 +91,12 @@ public final class RaidArray implements AutoCloseable {
     private final Housekeeper housekeeper;
     private final StatusReport report;
     private volatile boolean running = true;
+    /**
+     * Read-only and not stopped cleanly: the resync a read-write assembly would run is held
+     * back (md's resync=PENDING); reads then come from the first in-sync member only, as during
+     * a resync, since the members may differ in the chunks that were being written.
+     */
+    private volatile boolean resyncPending;
 
     RaidArray(ArrayGeometry g, AssembleOptions opts, long events, Members members, PowerCutStore store,
             WriteIntentBitmap bitmap) {
@@ -111,12 +117,13 @@ public final class RaidArray implements AutoCloseable {
         // The pass's view reads the parts below through this facade's fields; it runs only
         // after start(), when they are all set.
         this.resync = new Resync(new ArraySyncTarget());
-        this.metadata = new ArrayMetadata(g.name(), events, members, bitmap, resync::checkpointSectors);
+        this.metadata = new ArrayMetadata(g.name(), events, members, bitmap, resync::checkpointSectors,
+                opts.readOnly());
         this.manager = new MemberManager(g, opts, members, metadata, fanout, bitmap, resync);
         this.io = new MirroredIo(g.name(), g.sizeBytes(), g.unitBytes(), members, metadata, barrier, bitmap, fanout,
-                manager, () -> resync.active() || resync.pending());
+                manager, () -> resync.active() || resync.pending() || resyncPending, opts.readOnly());
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
-        this.report = new StatusReport(g, members, metadata, resync, bitmap);
+        this.report = new StatusReport(g, members, metadata, resync, bitmap, opts.readOnly(), () -> resyncPending);
         members.listen(now -> {
             if (bitmap != null) {
                 // W4: while any member is missing or failed, no bit is cleared.
@@ -148,6 +155,18 @@ public final class RaidArray implements AutoCloseable {
             bitmap.memberFlush(this::flushForBitmapDaemon);
         }
         var f = plan.freshest().superblock();
+        if (options.readOnly()) {
+            // Nothing is written, so no resync: the array stays as it is, and says so.
+            resyncPending = unclean;
+            if (unclean) {
+                LOG.warn("{}: assembled read-only; not stopped cleanly: resync=PENDING (it runs at the next "
+                        + "read-write assembly), reads come from one member", name);
+            } else {
+                LOG.info("{}: assembled read-only: nothing is written to the members", name);
+            }
+            housekeeper.start();
+            return;
+        }
         if (unclean) {
             // Without a bitmap the resync starts where the superblock says it stopped.
             long from = bitmap == null && f.resyncOffset() != 0 ? f.resyncOffset() * 512 : 0;
@@ -194,7 +213,8 @@ public final class RaidArray implements AutoCloseable {
      * returns once the data is on every active member (and durable when {@code fua}). Allocates
      * nothing.
      *
-     * @throws ArrayException when no member took the write (nothing is acknowledged then)
+     * @throws ArrayException when no member took the write (nothing is acknowledged then), or the
+     *     array is {@link #readOnly()}
      */
     public void write(IoSlot s, long offset, int length, boolean fua) throws ArrayException {
         io.write(s, offset, length, fua);
@@ -222,7 +242,8 @@ public final class RaidArray implements AutoCloseable {
 
     /**
      * Flushes every member: when this returns, every write completed before the call is
-     * durable. Also tells the bitmap (lazy clearing may then clear idle chunks, W2).
+     * durable. Also tells the bitmap (lazy clearing may then clear idle chunks, W2). On a
+     * {@link #readOnly()} array it does nothing (nothing was written).
      */
     public void flush() throws ArrayException {
         io.flush();
@@ -233,7 +254,10 @@ public final class RaidArray implements AutoCloseable {
         io.flush(s);
     }
 
-    /** Discards whole blocks {@code [offset, offset + length)}: they read back as zeroes on every member. */
+    /**
+     * Discards whole blocks {@code [offset, offset + length)}: they read back as zeroes on every
+     * member. Refused ({@link ArrayException}) on a {@link #readOnly()} array.
+     */
     public void trim(long offset, long length) throws ArrayException {
         io.trim(offset, length);
     }
@@ -365,10 +389,14 @@ public final class RaidArray implements AutoCloseable {
      * also rewrites the differing blocks from the lowest in-sync member, {@code idle} stops either.
      *
      * @return what happened, one line
-     * @throws ArrayException when refused: degraded, a resync or recovery runs or is pending, a
+     * @throws ArrayException when refused: read-only (but idle), degraded, a resync or recovery runs or is pending, a
      *     check already runs, or an unknown word
      */
     public String syncAction(String action) throws ArrayException {
+        if (options.readOnly() && !"idle".equals(action)) {
+            // md never starts a sync thread on a read-only array; a repair would write.
+            throw new ArrayException(action + " refused: array " + geometry.name() + " is read-only");
+        }
         return resync.requestAction(action);
     }
 
@@ -403,6 +431,14 @@ public final class RaidArray implements AutoCloseable {
         }
     }
 
+    /**
+     * True when assembled read-only ({@link AssembleOptions.Builder#readOnly}): writes and trims
+     * throw {@link ArrayException}, nothing is written to a member.
+     */
+    public boolean readOnly() {
+        return options.readOnly();
+    }
+
     /** True once the array stopped (or was abandoned): I/O fails with {@link ArrayException} from then. */
     public boolean stopped() {
         return metadata.stopped();
@@ -410,7 +446,8 @@ public final class RaidArray implements AutoCloseable {
 
     /**
      * Stops cleanly: waits for I/O, stops resync (its progress checkpointed), flushes, and
-     * writes the superblocks "clean" (bitmap events first, W3).
+     * writes the superblocks "clean" (bitmap events first, W3). A read-only array writes
+     * nothing: it closes its members as they are (one not stopped cleanly stays so).
      */
     public void stop() throws ArrayException {
         if (metadata.stopped()) {

@@ -4,6 +4,7 @@ import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BooleanSupplier;
 
 /** {@code detail}: one {@link ArrayStatus} built from the parts, members and sync pass seen together. */
 final class StatusReport {
@@ -12,9 +13,14 @@ final class StatusReport {
     private final ArrayMetadata metadata;
     private final Resync resync;
     private final WriteIntentBitmap bitmap;
+    private final boolean readOnly;
+    private final BooleanSupplier resyncPending;
 
-    StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, WriteIntentBitmap bitmap) {
+    StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, WriteIntentBitmap bitmap,
+            boolean readOnly, BooleanSupplier resyncPending) {
         this.g = g;
+        this.readOnly = readOnly;
+        this.resyncPending = resyncPending;
         this.members = members;
         this.metadata = metadata;
         this.resync = resync;
@@ -34,9 +40,19 @@ final class StatusReport {
             ms.add(new ArrayStatus.Member(s, set.path(s) == null ? null : set.path(s).toString(), set.state(s),
                     set.writeMostly(s)));
         }
-        StringBuilder st = new StringBuilder(metadata.active() ? "active" : "clean");
+        boolean pending = resyncPending.getAsBoolean();
+        // Read-only: what the superblocks say (mdadm's State of an array not stopped cleanly is
+        // active), since this run never marks them either way.
+        StringBuilder st = new StringBuilder(metadata.active() || pending ? "active" : "clean");
         if (set.degraded()) {
             st.append(", degraded");
+        }
+        if (readOnly) {
+            st.append(", read-only");
+        }
+        if (pending) {
+            // /proc/mdstat's words for a resync a read-only array holds back.
+            st.append(", resync=PENDING");
         }
         if (action.equals("resync")) {
             st.append(", resyncing");

@@ -13,19 +13,23 @@ import java.nio.file.Path;
 
 /**
  * A block device or regular file opened with O_DIRECT and locked exclusively, so two
- * processes never run the same member (an advisory lock: every bitmirror takes it).
+ * processes never run the same member (an advisory lock: every bitmirror takes it). A member of
+ * a read-only array ({@link #openReadOnly}) is opened O_RDONLY and takes the lock shared: other
+ * read-only assemblies may share it, a read-write one (or zero-superblock) is refused.
  */
 public final class FileMemberDevice implements MemberDevice {
     private final DeviceInfo info;
     private final FileChannel channel;
     private final FileLock lock;
     private final ByteBuffer zeroes;
+    private final boolean readOnly;
 
-    private FileMemberDevice(DeviceInfo info, FileChannel channel, FileLock lock) {
+    private FileMemberDevice(DeviceInfo info, FileChannel channel, FileLock lock, boolean readOnly) {
         this.info = info;
         this.channel = channel;
         this.lock = lock;
-        this.zeroes = DirectIo.allocate(ZERO_BLOCK);
+        this.readOnly = readOnly;
+        this.zeroes = readOnly ? null : DirectIo.allocate(ZERO_BLOCK);
     }
 
     /** Largest trim written as zeroes in one call. */
@@ -33,11 +37,24 @@ public final class FileMemberDevice implements MemberDevice {
 
     /** Opens {@code path} read-write with O_DIRECT and takes its exclusive lock. */
     public static FileMemberDevice open(Path path) throws IOException {
+        return open(path, false);
+    }
+
+    /**
+     * Opens {@code path} read-only (O_RDONLY with O_DIRECT) and takes its lock shared (a lock
+     * shared by readers: an exclusive one needs a descriptor open for writing). Writes and
+     * trims fail with an IOException; nothing can reach the device through this descriptor.
+     */
+    public static FileMemberDevice openReadOnly(Path path) throws IOException {
+        return open(path, true);
+    }
+
+    private static FileMemberDevice open(Path path, boolean readOnly) throws IOException {
         DeviceInfo info = DeviceInfo.probe(path);
-        FileChannel ch = DirectIo.openReadWrite(path, false);
+        FileChannel ch = readOnly ? DirectIo.openRead(path) : DirectIo.openReadWrite(path, false);
         FileLock lock;
         try {
-            lock = ch.tryLock();
+            lock = ch.tryLock(0L, Long.MAX_VALUE, readOnly);
         } catch (OverlappingFileLockException e) {
             // This JVM holds the lock already: not another bitmirror, this one.
             ch.close();
@@ -49,9 +66,10 @@ public final class FileMemberDevice implements MemberDevice {
         }
         if (lock == null) {
             ch.close();
-            throw new IOException(path + ": in use by another bitmirror (exclusive lock held)");
+            throw new IOException(path + ": in use by another bitmirror (" + (readOnly ? "assembled read-write"
+                    : "exclusive lock held") + ")");
         }
-        return new FileMemberDevice(info, ch, lock);
+        return new FileMemberDevice(info, ch, lock, readOnly);
     }
 
     public DeviceInfo info() {
@@ -97,6 +115,9 @@ public final class FileMemberDevice implements MemberDevice {
 
     @Override
     public void write(long position, ByteBuffer src, boolean fua) throws IOException {
+        if (readOnly) {
+            throw readOnlyError();
+        }
         long at = position;
         while (src.hasRemaining()) {
             at += channel.write(src, at);
@@ -113,6 +134,9 @@ public final class FileMemberDevice implements MemberDevice {
 
     @Override
     public void trim(long position, long length) throws IOException {
+        if (readOnly) {
+            throw readOnlyError();
+        }
         // Written as zeroes so that every member reads back the same bytes; a discard that
         // leaves undefined data would break byte-identical mirrors.
         long at = position;
@@ -125,6 +149,15 @@ public final class FileMemberDevice implements MemberDevice {
             at += n;
             left -= n;
         }
+    }
+
+    /** True when opened with {@link #openReadOnly}. */
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    private IOException readOnlyError() {
+        return new IOException(name() + ": opened read-only (the array is read-only)");
     }
 
     @Override

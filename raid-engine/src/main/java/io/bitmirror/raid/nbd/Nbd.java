@@ -69,6 +69,8 @@ public final class Nbd {
     // ------------------------------------------------------------------ transmission flags
     /** Transmission flags are valid. */
     public static final int TFLAG_HAS_FLAGS = 1;
+    /** The export is read-only: writes, trims and write-zeroes are refused (EPERM). */
+    public static final int TFLAG_READ_ONLY = 2;
     /** FLUSH is supported. */
     public static final int TFLAG_SEND_FLUSH = 4;
     /** FUA is supported. */

@@ -139,12 +139,15 @@ final class NbdConnection implements Runnable {
     private final StagingBuffers staging;
     private volatile boolean workersDone;
     private volatile boolean aborted;
+    /** The export is read-only: writes, trims and write-zeroes are answered EPERM by the reader. */
+    private final boolean readOnly;
     private int next;
 
     NbdConnection(SocketChannel ch, NbdServer server, int id) {
         this.ch = ch;
         this.server = server;
         this.array = server.array();
+        this.readOnly = server.readOnly();
         this.id = id;
         this.out = new ReplyOutput(ch, id, BATCH_BYTES);
         // Batched replies go out before the reader may block on the socket: the client may be
@@ -235,13 +238,15 @@ final class NbdConnection implements Runnable {
                         releaseRequest(r);
                         return;
                     }
-                    if (!inRange) {
+                    if (readOnly || !inRange) {
+                        // The payload is skipped, never staged: a read-only export never has
+                        // write data in a slot. The protocol: writes to a read-only export error.
                         if (!in.skip(length)) {
                             warnCutShort();
                             releaseRequest(r);
                             return;
                         }
-                        refuse(r, Nbd.ENOSPC);
+                        refuse(r, readOnly ? Nbd.EPERM : Nbd.ENOSPC);
                         continue;
                     }
                     if (!fitsOneSlot(offset, length)) {
@@ -275,6 +280,10 @@ final class NbdConnection implements Runnable {
                     break;
                 case Nbd.CMD_TRIM:
                 case Nbd.CMD_WRITE_ZEROES:
+                    if (readOnly) {
+                        refuse(r, Nbd.EPERM);
+                        continue;
+                    }
                     if (!inRange) {
                         refuse(r, type == Nbd.CMD_TRIM ? Nbd.EINVAL : Nbd.ENOSPC);
                         continue;

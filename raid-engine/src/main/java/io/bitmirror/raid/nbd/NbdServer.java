@@ -82,7 +82,8 @@ public final class NbdServer implements AutoCloseable {
             s = new NbdServer(array, exportName, ch, null, uri, dispatch);
         }
         s.acceptor.start();
-        LOG.info("exporting {} ({} bytes) at {}", exportName, array.sizeBytes(), uri);
+        LOG.info("exporting {} ({} bytes{}) at {}", exportName, array.sizeBytes(), array.readOnly() ? ", read-only" : "",
+                uri);
         return s;
     }
 
@@ -147,8 +148,18 @@ public final class NbdServer implements AutoCloseable {
     }
 
     int transmissionFlags() {
+        if (array.readOnly()) {
+            // Nothing that writes is offered (FUA, trim, write zeroes); a flush is harmless and
+            // some clients send one regardless. What a client sends anyway gets EPERM.
+            return Nbd.TFLAG_HAS_FLAGS | Nbd.TFLAG_READ_ONLY | Nbd.TFLAG_SEND_FLUSH | Nbd.TFLAG_CAN_MULTI_CONN;
+        }
         return Nbd.TFLAG_HAS_FLAGS | Nbd.TFLAG_SEND_FLUSH | Nbd.TFLAG_SEND_FUA | Nbd.TFLAG_SEND_TRIM
                 | Nbd.TFLAG_SEND_WRITE_ZEROES | Nbd.TFLAG_CAN_MULTI_CONN;
+    }
+
+    /** The export says NBD_FLAG_READ_ONLY (the array is read-only). */
+    boolean readOnly() {
+        return array.readOnly();
     }
 
     void closed(NbdConnection c) {

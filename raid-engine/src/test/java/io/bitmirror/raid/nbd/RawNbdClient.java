@@ -19,6 +19,8 @@ final class RawNbdClient implements AutoCloseable {
 
     final SocketChannel ch;
     long size;
+    /** The transmission flags of NBD_INFO_EXPORT. */
+    int transmissionFlags;
     /** When the I/O in progress must have finished; 0 while none is. */
     private volatile long deadline;
     private volatile boolean timedOut;
@@ -105,6 +107,7 @@ final class RawNbdClient implements AutoCloseable {
             ByteBuffer data = read(len);
             if (type == Nbd.REP_INFO && data.getShort(0) == Nbd.INFO_EXPORT) {
                 size = data.getLong(2);
+                transmissionFlags = data.getShort(10) & 0xffff;
             }
             if (type == Nbd.REP_ACK) {
                 return this;

@@ -8,8 +8,9 @@ import java.util.Locale;
 
 /**
  * The detail view, laid out like {@code mdadm --detail} plus md's /proc/mdstat progress line.
- * While a resync, recovery, check or repair runs the text says so (with a bar, speed and ETA);
- * otherwise the words resync and recovery do not appear. The mismatch count (md's mismatch_cnt)
+ * While a resync, recovery, check or repair runs the text says so (with a bar, speed and ETA); a
+ * read-only array that was not stopped cleanly says {@code resync=PENDING}; otherwise the words
+ * resync and recovery do not appear. The mismatch count (md's mismatch_cnt)
  * is always shown.
  */
 public final class DetailFormatter {
@@ -43,6 +44,10 @@ public final class DetailFormatter {
             double pct = s.syncTotalSectors() == 0 ? 0 : 100.0 * s.syncDoneSectors() / s.syncTotalSectors();
             line(b, label, String.format(Locale.ROOT, "%d%% complete", (long) pct));
             b.append(progress(s, pct)).append('\n');
+        } else if (s.resyncPending()) {
+            // Read-only and not stopped cleanly: what /proc/mdstat says of such an array.
+            line(b, "Resync Status", "PENDING (read-only: it runs at the next read-write assembly)");
+            b.append("      resync=PENDING\n");
         }
         // md's mismatch_cnt, always shown (as the sysfs file always exists): 0 until a check or
         // repair finds differing blocks, then what the last one found, until the next starts.

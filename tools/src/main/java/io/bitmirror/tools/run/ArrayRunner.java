@@ -5,6 +5,7 @@ import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.nbd.Dispatch;
 import io.bitmirror.raid.nbd.NbdServer;
 import io.bitmirror.tools.control.ControlServer;
+import io.bitmirror.tools.notify.SystemdNotify;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -29,6 +30,8 @@ final class ArrayRunner {
         // Before anything touches a member: a refused endpoint leaves them as they were.
         Endpoints.check(exportUri, allowRemote, control);
         Signals signals = new Signals();
+        SystemdNotify systemd = SystemdNotify.fromEnvironment();
+        systemd.status("assembling");
         RaidArray array = RaidArray.assemble(opts);
         NbdServer nbd = null;
         ControlServer ctl = null;
@@ -56,8 +59,12 @@ final class ArrayRunner {
             runEntry = register(name, array.status().uuid(), exportUri, ctl == null ? null : ctl.path());
             afterStart.run();
             out.flush();
+            // Only now: the export and the control socket accept connections (Type=notify units
+            // that come After= this one may use them at once).
+            systemd.ready(name + ": " + array.status().state() + ", exported at " + exportUri);
             String sig = signals.await();
             LOG.info("{}: {}: stopping", name, sig);
+            systemd.stopping(name + ": stopping (" + sig + ")");
         } finally {
             // Not listed as running from the moment it stops serving.
             if (runEntry != null) {
@@ -76,8 +83,10 @@ final class ArrayRunner {
                 throw e;
             }
         }
-        LOG.info("{}: stopped cleanly", name);
-        stopped.complete("bitmirror: " + name + ": stopped cleanly");
+        // A read-only array marks nothing clean: it is left as it was.
+        String how = array.readOnly() ? "stopped (read-only: nothing was written)" : "stopped cleanly";
+        LOG.info("{}: {}", name, how);
+        stopped.complete("bitmirror: " + name + ": " + how);
         if (ctl != null) {
             ctl.awaitStopAnswered(5_000);
         }

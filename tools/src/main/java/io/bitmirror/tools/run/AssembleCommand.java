@@ -27,6 +27,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "assemble", mixinStandardHelpOptions = true,
         description = "Assemble an array and serve it over NBD until SIGINT/SIGTERM.")
 public final class AssembleCommand implements Callable<Integer> {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AssembleCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -56,6 +58,11 @@ public final class AssembleCommand implements Callable<Integer> {
     @Option(names = {"-R", "--run"}, description = "Start even if members are missing or stale (degraded).")
     boolean run;
 
+    @Option(names = {"-o", "--readonly"}, description = "Read-only, as mdadm --readonly: nothing is written to any "
+            + "member (no superblock update at start or stop, no bitmap write, no resync: an array not stopped "
+            + "cleanly says resync=PENDING); the export says read-only and writes get EPERM.")
+    boolean readOnly;
+
     @Option(names = "--speed-limit-min", defaultValue = "1000", paramLabel = "KiB/s",
             description = "Resync speed floor while clients write (default ${DEFAULT-VALUE}).")
     long minSpeed;
@@ -84,6 +91,9 @@ public final class AssembleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (readOnly && rebuildBitmap) {
+            throw new UsageException("--rebuild-bitmap rewrites the bitmap file: not with --readonly");
+        }
         fromConfig();
         String name;
         boolean internal;
@@ -109,7 +119,7 @@ public final class AssembleCommand implements Callable<Integer> {
         }
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
         AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
-                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads);
+                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads).readOnly(readOnly);
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
             b.externalBitmap(ext);
@@ -118,7 +128,7 @@ public final class AssembleCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         return ArrayRunner.run(opts, uri, allowRemote, dispatch, ctl, out, () -> {
             if (ext.used() != null) {
-                org.slf4j.LoggerFactory.getLogger(AssembleCommand.class).info("external bitmap {}", ext.used());
+                LOG.info("external bitmap {}", ext.used());
             }
         });
     }
@@ -140,11 +150,11 @@ public final class AssembleCommand implements Callable<Integer> {
         if (args.size() > 1) {
             throw new UsageException("--scan takes one array (NAME or UUID), got " + args.size() + " arguments");
         }
-        PrintWriter err = spec.commandLine().getErr();
+        // A warning of the server on its way up: through the logger, as every line it prints
+        // while it runs (one format in the journal), not the CLI's "bitmirror: warning:".
         io.bitmirror.tools.scan.ConfigSelection sel = io.bitmirror.tools.scan.ConfigSelection.select(
                 io.bitmirror.bitmapfile.config.ConfigFile.locate(config), args.isEmpty() ? null : args.get(0).toString(),
-                w -> err.println("bitmirror: warning: " + w));
-        err.flush();
+                LOG::warn);
         devices = sel.members();
         // The command line wins over the ARRAY line.
         if (export == null) {

@@ -28,7 +28,7 @@ import picocli.CommandLine.Spec;
  * {@code bitmirror zero-superblock DEVICE...}: overwrites the md superblock (the 4 KiB block
  * holding it, at the 1.0, 1.1 or 1.2 location where it was found) and, when the superblock
  * points at one, the internal bitmap's superblock, with zeros. A device a running array holds is
- * refused: every bitmirror takes {@link FileMemberDevice}'s exclusive lock on its members, and
+ * refused: every bitmirror takes {@link FileMemberDevice}'s lock on its members (shared when read-only), and
  * this command opens each device the same way, so it cannot take a member from under an array.
  * All devices are opened, locked and read before the first is written.
  */

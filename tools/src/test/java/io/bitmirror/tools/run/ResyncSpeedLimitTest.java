@@ -84,12 +84,8 @@ class ResyncSpeedLimitTest {
             assertFalse(log.contains("not stopped cleanly"), log);
             assertEquals(0, a.stop(), a.output());
             // One format for every line of a running array, its start and stop included.
-            Pattern line = Pattern.compile("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d) "
-                    + "\\[(INFO|WARN|ERROR)\\] .*");
             String out = a.output();
-            for (String l : out.split("\n")) {
-                assertTrue(l.isEmpty() || line.matcher(l).matches(), "log line without timestamp and level: " + l);
-            }
+            LogLines.assertAllFormatted(out);
             assertTrue(out.contains("started, exported at ") && out.contains("stopped cleanly"), out);
         }
     }
