@@ -38,6 +38,7 @@ public final class AssembleOptions {
     private final int maxIoBytes;
     private final boolean parallelMembers;
     private final boolean readOnly;
+    private final ArrayEventListener listener;
     /** Not API: set only through io.bitmirror.raid.internal.ArrayInternals (tests, crash explorer). */
     private final Mutant mutant;
 
@@ -55,6 +56,7 @@ public final class AssembleOptions {
         this.maxIoBytes = b.maxIoBytes;
         this.parallelMembers = b.parallelMembers;
         this.readOnly = b.readOnly;
+        this.listener = b.listener;
         this.mutant = mutant;
     }
 
@@ -88,6 +90,7 @@ public final class AssembleOptions {
         b.maxIoBytes = maxIoBytes;
         b.parallelMembers = parallelMembers;
         b.readOnly = readOnly;
+        b.listener = listener;
         return b;
     }
 
@@ -165,6 +168,11 @@ public final class AssembleOptions {
         return parallelMembers;
     }
 
+    /** Subscribed before the array starts (so it hears NewArray), or null. */
+    public ArrayEventListener listener() {
+        return listener;
+    }
+
     /** The deliberate bitmap bug, {@link Mutant#NONE} unless set through the internal SPI. */
     Mutant mutant() {
         return mutant;
@@ -197,6 +205,7 @@ public final class AssembleOptions {
         private int maxIoBytes = 1 << 20;
         private boolean parallelMembers;
         private boolean readOnly;
+        private ArrayEventListener listener;
 
         private Builder(List<Path> devices) {
             Objects.requireNonNull(devices, "devices");
@@ -287,6 +296,16 @@ public final class AssembleOptions {
          */
         public Builder readOnly(boolean readOnly) {
             this.readOnly = readOnly;
+            return this;
+        }
+
+        /**
+         * Subscribed to the array's events before it starts, so the events of the assembly
+         * itself (NewArray, DegradedArray, the first RebuildStarted) reach it; null (default)
+         * for none. Its subscription ends when the array stops. See {@link RaidArray#subscribe}.
+         */
+        public Builder listener(ArrayEventListener listener) {
+            this.listener = listener;
             return this;
         }
 

@@ -90,6 +90,7 @@ public final class RaidArray implements AutoCloseable {
     private final MirroredIo io;
     private final Housekeeper housekeeper;
     private final StatusReport report;
+    private final ArrayEvents events;
     private volatile boolean running = true;
     /**
      * Read-only and not stopped cleanly: the resync a read-write assembly would run is held
@@ -105,6 +106,11 @@ public final class RaidArray implements AutoCloseable {
         this.members = members;
         this.bitmap = bitmap;
         this.bitmapStore = store;
+        this.events = new ArrayEvents(g.name(), g.uuid(), g.shortName(), () -> members.current().degraded());
+        if (opts.listener() != null) {
+            // Before anything runs: the assembly's own events (NewArray, the first resync) reach it.
+            this.events.subscribe(opts.listener(), ArrayEvents.DEFAULT_CAPACITY, false);
+        }
         MemberSet set = members.current();
         MemberDevice[] data = new MemberDevice[g.raidDisks()];
         for (int s = 0; s < data.length; s++) {
@@ -125,6 +131,7 @@ public final class RaidArray implements AutoCloseable {
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
         this.report = new StatusReport(g, members, metadata, resync, bitmap, opts.readOnly(), () -> resyncPending);
         members.listen(now -> {
+            this.events.membersChanged(now);
             if (bitmap != null) {
                 // W4: while any member is missing or failed, no bit is cleared.
                 bitmap.setDegraded(now.degraded());
@@ -146,6 +153,11 @@ public final class RaidArray implements AutoCloseable {
 
     void start(AssemblyPlan plan, boolean unclean) {
         String name = geometry.name();
+        // Before the sync thread can start: NewArray comes before the first RebuildStarted.
+        events.emit(ArrayEvent.NEW_ARRAY);
+        if (members.current().degraded()) {
+            events.emit(ArrayEvent.DEGRADED_ARRAY);
+        }
         if (plan.degradedReason() != null) {
             LOG.warn("{}: starting degraded: {}", name, plan.degradedReason());
         }
@@ -359,6 +371,35 @@ public final class RaidArray implements AutoCloseable {
         /** Resync of an unclean array finished: the superblocks may say clean again. */
         @Override public void resyncFinished() { metadata.updateSuperblocks(); }
         @Override public void recoveryFinished(int slot) { manager.recoveryFinished(slot); }
+        @Override public ArrayEvents events() { return events; }
+    }
+
+    // ================================================================= events
+
+    /**
+     * Subscribes to the array's events (mdadm's monitor events, docs/API.md Events) with a queue
+     * of 256: see {@link #subscribe(ArrayEventListener, int)}.
+     */
+    public ArrayEventSubscription subscribe(ArrayEventListener listener) throws ArrayException {
+        return subscribe(listener, ArrayEvents.DEFAULT_CAPACITY);
+    }
+
+    /**
+     * Subscribes to the array's events from now on: {@code listener} is called on a thread of
+     * the subscription's own, in order. A degraded array is announced first (DegradedArray).
+     * Emitting never waits for the listener: beyond {@code capacity} queued events, events are
+     * dropped and one EventsLost with their count follows. Delivery ends on
+     * {@link ArrayEventSubscription#close()} or after DeviceDisappeared (the array stopped).
+     *
+     * @throws ArrayException when the array is stopped
+     * @throws IllegalArgumentException when {@code capacity} is below 2
+     */
+    public ArrayEventSubscription subscribe(ArrayEventListener listener, int capacity) throws ArrayException {
+        java.util.Objects.requireNonNull(listener, "listener");
+        if (metadata.stopped()) {
+            throw new ArrayException("array " + geometry.name() + " is stopped");
+        }
+        return events.subscribe(listener, capacity);
     }
 
     // ================================================================= status and stop
@@ -462,6 +503,8 @@ public final class RaidArray implements AutoCloseable {
         housekeeper.stop();
         metadata.stopClean(this::finalFlush);
         closeAll();
+        // Last: the members are closed and clean, the array is gone (mdadm's DeviceDisappeared).
+        events.emit(ArrayEvent.DEVICE_DISAPPEARED);
     }
 
     /** The last flushes of a clean stop, under the superblock lock. */

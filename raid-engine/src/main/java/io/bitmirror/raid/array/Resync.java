@@ -224,7 +224,14 @@ final class Resync implements Runnable {
                     current = plan;
                     action = plan.action;
                 }
+                // mdadm's monitor sees every pass /proc/mdstat shows a percent for: resync,
+                // recovery, check and repair alike.
+                a.events().rebuild(ArrayEvent.REBUILD_STARTED, plan.action, 0, -1);
                 SyncPass.Outcome outcome = pass.run(plan);
+                // Before finish(): a finished recovery's SpareActive comes after this, as mdadm
+                // looks at the progress before the members' states.
+                a.events().rebuild(ArrayEvent.REBUILD_FINISHED, plan.action, pass.progress().percent(),
+                        plan.countsMismatches ? pass.mismatchSectors() : -1);
                 finish(plan, outcome);
                 synchronized (lock) {
                     current = null;

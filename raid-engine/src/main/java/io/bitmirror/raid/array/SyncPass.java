@@ -61,7 +61,8 @@ final class SyncPass {
         long units = (a.sizeBytes() + unit - 1) / unit;
         long first = plan.fromBytes / unit;
         boolean byBits = plan.units == SyncPlan.Units.NEEDED && bm != null;
-        progress.start(byBits ? dirtySectors(bm, unit, units) : a.sizeBytes() / 512 - first * unit / 512);
+        progress.start(byBits ? dirtySectors(bm, unit, units) : a.sizeBytes() / 512 - first * unit / 512,
+                plan.action);
         if (plan.countsMismatches) {
             scrub.reset();
         }

@@ -23,13 +23,19 @@ final class SyncProgress {
     private volatile long speedKiB;
     private long speedMark;
     private long speedMarkSectors;
+    /** md's sync_action word of the pass, for its Rebuild events. */
+    private String action;
+    /** Progress steps of 20% announced so far in this pass (mdadm's monitor increment): 0 to 4. */
+    private int steps;
 
     SyncProgress(SyncTarget a) {
         this.a = a;
     }
 
-    /** A new pass over {@code total} sectors. */
-    void start(long total) {
+    /** A new pass of {@code action} over {@code total} sectors. */
+    void start(long total, String action) {
+        this.action = action;
+        this.steps = 0;
         doneSectors = 0;
         totalSectors = total;
         speedKiB = 0;
@@ -40,6 +46,30 @@ final class SyncProgress {
     /** Sectors passed over without I/O (a unit with no target): counted, not paced. */
     void skip(long bytes) {
         doneSectors += bytes / 512;
+        announce();
+    }
+
+    /**
+     * Rebuild20, 40, 60, 80 as the pass passes each, each step once and in order (a unit that
+     * passes two announces both). On the sync thread, per unit: one division unless a step is
+     * passed, and only then an event is built.
+     */
+    private void announce() {
+        long total = totalSectors;
+        if (steps >= 4 || total <= 0) {
+            return;
+        }
+        long pct = doneSectors * 100 / total;
+        while (steps < 4 && pct >= (steps + 1) * 20L) {
+            steps++;
+            a.events().rebuild(ArrayEvent.rebuild(steps * 20), action, steps * 20, -1);
+        }
+    }
+
+    /** Percent of the pass done (0 to 100), for RebuildFinished. */
+    int percent() {
+        long total = totalSectors;
+        return total <= 0 ? 100 : (int) Math.min(100, doneSectors * 100 / total);
     }
 
     /**
@@ -48,6 +78,7 @@ final class SyncProgress {
      */
     long done(long bytes) {
         doneSectors += bytes / 512;
+        announce();
         long now = System.nanoTime();
         if (now - speedMark >= SPEED_WINDOW_NANOS) {
             speedKiB = (doneSectors - speedMarkSectors) * 512 * 1_000_000_000L / (now - speedMark) / 1024;

@@ -48,5 +48,8 @@ interface SyncTarget {
 
     void resyncFinished();
 
+    /** Where the pass's Rebuild events go. */
+    ArrayEvents events();
+
     void recoveryFinished(int slot);
 }
