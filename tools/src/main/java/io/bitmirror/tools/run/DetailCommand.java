@@ -1,6 +1,10 @@
 package io.bitmirror.tools.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.bitmirror.tools.control.ControlClient;
+import io.bitmirror.tools.control.ControlJson;
+import io.bitmirror.tools.control.DetailFormatter;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -25,7 +29,8 @@ public final class DetailCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        spec.commandLine().getOut().print(ControlClient.request(control, json ? "detail-json" : "detail"));
+        JsonNode d = ControlClient.request(control, "detail");
+        spec.commandLine().getOut().print(json ? ControlJson.line(d) : DetailFormatter.text(d));
         return 0;
     }
 }

@@ -1,7 +1,10 @@
 package io.bitmirror.tools.run;
 
 import io.bitmirror.tools.UsageException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.bitmirror.tools.control.ControlClient;
+import io.bitmirror.tools.control.ControlJson;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -64,15 +67,20 @@ public final class ManageCommand implements Callable<Integer> {
             if (device != null) {
                 throw new UsageException("--action takes no DEVICE (it acts on the whole array): " + device);
             }
-            spec.commandLine().getOut().print(ControlClient.request(control, "sync-action " + action.syncAction));
+            spec.commandLine().getOut().println(ControlClient.request(control,
+                    ControlJson.request("sync-action").put("action", action.syncAction.name())).path("message").asText());
             return 0;
         }
         if (device == null) {
             throw new UsageException("missing DEVICE: --fail, --remove, --add and --re-add name a member");
         }
-        String verb = action.fail ? "fail" : action.remove ? "remove" : action.add ? (force ? "add-force" : "add")
-                : "re-add";
-        spec.commandLine().getOut().print(ControlClient.request(control, verb + " " + device.toAbsolutePath()));
+        String verb = action.fail ? "fail" : action.remove ? "remove" : action.add ? "add" : "re-add";
+        // Absolute: the server's working directory is not this one.
+        ObjectNode req = ControlJson.request(verb).put("device", device.toAbsolutePath().toString());
+        if (force) {
+            req.put("force", true);
+        }
+        spec.commandLine().getOut().println(ControlClient.request(control, req).path("message").asText());
         return 0;
     }
 }

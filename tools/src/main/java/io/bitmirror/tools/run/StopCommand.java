@@ -44,8 +44,7 @@ public final class StopCommand implements Callable<Integer> {
             throw new UsageException("stop needs either --control=SOCKET or the array's NAME");
         }
         Path socket = control != null ? control : socketOf(name);
-        String answer = ControlClient.request(socket, "stop");
-        spec.commandLine().getOut().print(answer);
+        spec.commandLine().getOut().println(ControlClient.request(socket, "stop").path("message").asText());
         return 0;
     }
 
