@@ -9,6 +9,7 @@ import io.bitmirror.tools.faults.FaultCampaignCommand;
 import io.bitmirror.tools.run.AssembleCommand;
 import io.bitmirror.tools.run.DetailCommand;
 import io.bitmirror.tools.run.ListCommand;
+import io.bitmirror.tools.run.MonitorCommand;
 import io.bitmirror.tools.run.ManageCommand;
 import io.bitmirror.tools.run.QuickstartCommand;
 import io.bitmirror.tools.run.StopCommand;
@@ -22,7 +23,7 @@ import picocli.CommandLine.Spec;
 /** The top-level {@code bitmirror} command: it only dispatches to subcommands. */
 @Command(name = "bitmirror", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "User-space RAID-1 with Linux md on-disk formats and a write-intent bitmap.",
-        subcommands = {QuickstartCommand.class, CreateCommand.class, AssembleCommand.class, StopCommand.class, ListCommand.class, DetailCommand.class,
+        subcommands = {QuickstartCommand.class, CreateCommand.class, AssembleCommand.class, StopCommand.class, ListCommand.class, MonitorCommand.class, DetailCommand.class,
             ManageCommand.class, ExamineCommand.class, ExamineBitmapCommand.class, ConfigCommand.class, ZeroSuperblockCommand.class, BenchCommand.class,
             FaultCampaignCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 runtime failure, 2 usage error.",

@@ -43,6 +43,8 @@ public final class ControlServer implements AutoCloseable {
     static final int MAX_CLIENTS = 8;
     /** How long a client may take to send its request line, or to read its answer. */
     static final long IDLE_MILLIS = 5_000;
+    /** Event subscribers at once; they hold no client slot (see {@link #enterSubscriber}). */
+    static final int MAX_SUBSCRIBERS = 4;
 
 
     private final RaidArray array;
@@ -51,6 +53,7 @@ public final class ControlServer implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread thread;
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
+    private final Semaphore subscribers = new Semaphore(MAX_SUBSCRIBERS);
     private final Object manageLock = new Object();
     private final RequestRegistry registry = RequestRegistry.standard();
     private final long idleMillis;
@@ -138,8 +141,8 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private void session(SocketChannel c) {
+        ControlSession s = new ControlSession(c, idleMillis);
         try {
-            ControlSession s = new ControlSession(c, idleMillis);
             String line;
             try {
                 line = s.readLine();
@@ -160,10 +163,42 @@ public final class ControlServer implements AutoCloseable {
             LOG.error("control client: {}", e.toString());
         } finally {
             closeQuietly(c);
-            clients.release();
+            if (s.subscriber()) {
+                subscribers.release();
+            } else {
+                clients.release();
+            }
             if (Thread.currentThread() == stopSession) {
                 stopAnswered.countDown();
             }
+        }
+    }
+
+    /**
+     * A session becomes an event subscriber: it takes one of {@link #MAX_SUBSCRIBERS} places and
+     * gives its client slot back, so listeners (which stay connected for as long as the array
+     * runs) never crowd out detail and manage requests.
+     *
+     * @return false when every subscriber place is taken
+     */
+    boolean enterSubscriber(ControlSession s) {
+        if (!subscribers.tryAcquire()) {
+            return false;
+        }
+        // Order: the subscriber place is held before the client slot is released, so the
+        // session always holds exactly one of the two (the finally above releases that one).
+        s.becomeSubscriber();
+        clients.release();
+        return true;
+    }
+
+    /**
+     * After the array stopped: waits (at most {@code millis}) for the subscribers to have sent
+     * DeviceDisappeared and closed, so the process does not exit under them.
+     */
+    public void awaitSubscribersDone(long millis) throws InterruptedException {
+        if (subscribers.tryAcquire(MAX_SUBSCRIBERS, millis, TimeUnit.MILLISECONDS)) {
+            subscribers.release(MAX_SUBSCRIBERS);
         }
     }
 

@@ -19,10 +19,20 @@ final class ControlSession {
 
     private final SocketChannel ch;
     private final long idleMillis;
+    /** Holds a subscriber place instead of a client slot; only its own session thread touches it. */
+    private boolean subscriber;
 
     ControlSession(SocketChannel ch, long idleMillis) {
         this.ch = ch;
         this.idleMillis = idleMillis;
+    }
+
+    boolean subscriber() {
+        return subscriber;
+    }
+
+    void becomeSubscriber() {
+        subscriber = true;
     }
 
     /** Why no request line could be read; the message is the one-line error the client gets. */

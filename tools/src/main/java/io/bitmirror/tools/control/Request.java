@@ -85,6 +85,19 @@ public final class Request {
         return stream;
     }
 
+    /**
+     * Makes this connection an event subscriber ({@link ControlServer#MAX_SUBSCRIBERS} at once),
+     * no longer counted against the control clients.
+     *
+     * @throws RequestException when every subscriber place is taken
+     */
+    public void becomeSubscriber() throws RequestException {
+        if (!server.enterSubscriber(session)) {
+            throw new RequestException("too many subscribers (" + ControlServer.MAX_SUBSCRIBERS
+                    + " at once); try again when one has left");
+        }
+    }
+
     boolean streamed() {
         return stream != null;
     }

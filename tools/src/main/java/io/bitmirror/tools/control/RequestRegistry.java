@@ -29,7 +29,8 @@ public final class RequestRegistry {
                 new ReAddRequest(),
                 new AddRequest(),
                 new SyncActionRequest(),
-                new StopRequest()));
+                new StopRequest(),
+                new SubscribeRequest()));
     }
 
     /** The handler for {@code name}, or null. */

@@ -89,6 +89,8 @@ final class ArrayRunner {
         stopped.complete("bitmirror: " + name + ": " + how);
         if (ctl != null) {
             ctl.awaitStopAnswered(5_000);
+            // Subscribers send DeviceDisappeared, the array's last event, before the process exits.
+            ctl.awaitSubscribersDone(2_000);
         }
         out.flush();
         return 0;

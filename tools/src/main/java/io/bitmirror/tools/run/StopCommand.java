@@ -43,12 +43,16 @@ public final class StopCommand implements Callable<Integer> {
         if ((control == null) == (name == null)) {
             throw new UsageException("stop needs either --control=SOCKET or the array's NAME");
         }
-        Path socket = control != null ? control : socketOf(name);
+        Path socket = control != null ? control : socketOf(name, config);
         spec.commandLine().getOut().println(ControlClient.request(socket, "stop").path("message").asText());
         return 0;
     }
 
-    private Path socketOf(String arrayName) throws IOException {
+    /**
+     * The control socket of the array named {@code arrayName} (HOST:NAME, NAME or uuid): the run
+     * directory's entry, else the config file's ARRAY line's {@code control=}, else the default.
+     */
+    static Path socketOf(String arrayName, Path config) throws IOException {
         // The run directory knows every running array's socket, wherever it is.
         for (RunDirectory.Entry e : RunDirectory.running(stale -> { })) {
             String n = e.name();
