@@ -52,7 +52,7 @@ public final class ControlServer implements AutoCloseable {
     private final Thread thread;
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
     private final Object manageLock = new Object();
-    private final RequestRegistry registry = RequestRegistry.standard();
+    private final RequestRegistry registry;
     private final long idleMillis;
     private volatile boolean running = true;
     private int sessions;
@@ -71,7 +71,8 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private ControlServer(RaidArray array, String exportUri, Path path, ServerSocketChannel server,
-            long idleMillis) {
+            long idleMillis, RequestRegistry registry) {
+        this.registry = registry;
         this.array = array;
         this.exportUri = exportUri;
         this.path = path;
@@ -86,9 +87,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer start(RaidArray array, String exportUri, Path path, long idleMillis) throws IOException {
+        return start(array, exportUri, path, idleMillis, RequestRegistry.standard());
+    }
+
+    static ControlServer start(RaidArray array, String exportUri, Path path, long idleMillis,
+            RequestRegistry registry) throws IOException {
         Path abs = path.toAbsolutePath();
         ServerSocketChannel ch = UnixSockets.bindPrivate(abs, "control socket");
-        ControlServer c = new ControlServer(array, exportUri, abs, ch, idleMillis);
+        ControlServer c = new ControlServer(array, exportUri, abs, ch, idleMillis, registry);
         c.thread.start();
         return c;
     }
