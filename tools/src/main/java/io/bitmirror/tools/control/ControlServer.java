@@ -55,7 +55,7 @@ public final class ControlServer implements AutoCloseable {
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
     private final Semaphore subscribers = new Semaphore(MAX_SUBSCRIBERS);
     private final Object manageLock = new Object();
-    private final RequestRegistry registry = RequestRegistry.standard();
+    private final RequestRegistry registry;
     private final long idleMillis;
     private volatile boolean running = true;
     private int sessions;
@@ -74,7 +74,8 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private ControlServer(RaidArray array, String exportUri, Path path, ServerSocketChannel server,
-            long idleMillis) {
+            long idleMillis, RequestRegistry registry) {
+        this.registry = registry;
         this.array = array;
         this.exportUri = exportUri;
         this.path = path;
@@ -89,9 +90,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer start(RaidArray array, String exportUri, Path path, long idleMillis) throws IOException {
+        return start(array, exportUri, path, idleMillis, RequestRegistry.standard());
+    }
+
+    static ControlServer start(RaidArray array, String exportUri, Path path, long idleMillis,
+            RequestRegistry registry) throws IOException {
         Path abs = path.toAbsolutePath();
         ServerSocketChannel ch = UnixSockets.bindPrivate(abs, "control socket");
-        ControlServer c = new ControlServer(array, exportUri, abs, ch, idleMillis);
+        ControlServer c = new ControlServer(array, exportUri, abs, ch, idleMillis, registry);
         c.thread.start();
         return c;
     }

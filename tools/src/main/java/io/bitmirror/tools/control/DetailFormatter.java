@@ -27,7 +27,7 @@ public final class DetailFormatter {
     public static String text(JsonNode d) {
         StringBuilder b = new StringBuilder();
         line(b, "Version", d.path("metadataVersion").asText());
-        opt(b, "Creation Time", d.path("creationTime"));
+        time(b, "Creation Time", d.path("creationTime"));
         line(b, "Raid Level", d.path("raidLevel").asText());
         long size = d.path("arraySizeBytes").asLong();
         line(b, "Array Size", size / 1024 + " KiB" + MdadmText.humanSize(size));
@@ -40,7 +40,7 @@ public final class DetailFormatter {
         line(b, "Persistence", "Superblock is persistent");
         b.append('\n');
         opt(b, "Intent Bitmap", d.path("intentBitmap"));
-        opt(b, "Update Time", d.path("updateTime"));
+        time(b, "Update Time", d.path("updateTime"));
         StringBuilder state = new StringBuilder(d.path("state").asText());
         d.path("flags").forEach(f -> state.append(", ").append(f.asText()));
         line(b, "State", state.toString());
@@ -103,6 +103,13 @@ public final class DetailFormatter {
 
     private static String dash(JsonNode n) {
         return n.isNull() || n.isMissingNode() ? "-" : n.asText();
+    }
+
+    /** An ISO-8601 instant of the detail object, in mdadm's ctime(3) form and the local zone. */
+    private static void time(StringBuilder b, String key, JsonNode v) {
+        if (v.isTextual()) {
+            line(b, key, MdadmText.ctime(java.time.Instant.parse(v.asText()).getEpochSecond()));
+        }
     }
 
     private static void opt(StringBuilder b, String key, JsonNode v) {

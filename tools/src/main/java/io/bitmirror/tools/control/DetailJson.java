@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bitmirror.raid.array.ArrayStatus;
 import io.bitmirror.raid.array.MemberState;
 import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.array.SuperblockFacts;
+
+import java.time.Instant;
 
 import java.util.Arrays;
 import java.util.List;
@@ -20,7 +23,16 @@ public final class DetailJson {
     }
 
     public static ObjectNode of(RaidArray array, String exportUri) {
-        return of(array.status(), exportUri);
+        ObjectNode o = of(array.status(), exportUri);
+        SuperblockFacts f = array.superblockFacts();
+        if (f != null) {
+            o.put("creationTime", Instant.ofEpochSecond(f.ctimeSeconds()).toString());
+            o.put("updateTime", Instant.ofEpochSecond(f.utimeSeconds()).toString());
+            o.put("usedDevSizeBytes", f.usedDevSectors() * 512);
+            // mdadm's "Intent Bitmap : Internal"; an external file's path is not known here.
+            o.put("intentBitmap", f.internalBitmap() ? "Internal" : o.path("bitmap").isObject() ? "external file" : null);
+        }
+        return o;
     }
 
     public static ObjectNode of(ArrayStatus s, String exportUri) {
@@ -29,6 +41,10 @@ public final class DetailJson {
         o.put("name", s.name());
         o.put("metadataVersion", s.metadataVersion());
         o.put("raidLevel", "raid1");
+        o.putNull("creationTime");
+        o.putNull("updateTime");
+        o.putNull("usedDevSizeBytes");
+        o.putNull("intentBitmap");
         o.put("arraySizeBytes", s.sizeBytes());
         o.put("raidDevices", s.raidDisks());
         long total = s.members().stream().filter(m -> m.device() != null).count();
@@ -111,6 +127,11 @@ public final class DetailJson {
             }
             j.put("device", m.device());
             j.put("slot", m.slot());
+            long[] mm = m.device() == null ? null : DeviceNumbers.of(m.device());
+            if (mm != null) {
+                j.put("major", mm[0]);
+                j.put("minor", mm[1]);
+            }
         }
         return o;
     }

@@ -33,6 +33,13 @@ public final class RequestRegistry {
                 new SubscribeRequest()));
     }
 
+    /** This registry and {@code extra} (tests: a handler no array serves). */
+    RequestRegistry with(RequestHandler extra) {
+        List<RequestHandler> all = new java.util.ArrayList<>(handlers.values());
+        all.add(extra);
+        return new RequestRegistry(all);
+    }
+
     /** The handler for {@code name}, or null. */
     RequestHandler get(String name) {
         return handlers.get(name);

@@ -39,11 +39,11 @@ final class EventSink {
             if (device != null) {
                 b.append(' ').append(device);
             }
-            if (e.has("percent") && event.startsWith("Rebuild")) {
+            if (e.path("percent").isNumber()) {
                 b.append(" (").append(e.path("action").asText()).append(' ').append(e.path("percent").asInt())
                         .append("%)");
             }
-            if (e.has("lost")) {
+            if (e.path("lost").isNumber()) {
                 b.append(": ").append(e.path("lost").asLong()).append(" events lost");
             }
             out.println(b);

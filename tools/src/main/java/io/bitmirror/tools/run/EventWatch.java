@@ -75,6 +75,10 @@ final class EventWatch {
         o.put("array", name);
         o.put("uuid", uuid);
         o.putNull("device");
+        o.putNull("action");
+        o.putNull("percent");
+        o.putNull("mismatchBytes");
+        o.putNull("lost");
         return o;
     }
 }

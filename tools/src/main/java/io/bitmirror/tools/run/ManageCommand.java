@@ -11,6 +11,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -27,8 +28,9 @@ public final class ManageCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--control", required = true, paramLabel = "SOCKET", description = "The array's control socket.")
-    Path control;
+    /** --control=SOCKET or --array=NAME (the positional is the DEVICE here). */
+    @Mixin
+    ControlTarget target;
 
     static final class Action {
         @Option(names = {"-f", "--fail"}, description = "Mark the member faulty.")
@@ -60,6 +62,7 @@ public final class ManageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path control = target.socket("manage");
         if (force && !action.add) {
             throw new UsageException("--force goes with --add only");
         }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -34,8 +35,8 @@ public final class MonitorCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--control", paramLabel = "SOCKET", description = "The array's control socket.")
-    Path control;
+    @Mixin
+    ControlTarget target;
 
     @Option(names = "--scan", description = "Watch every running array (the run directory), and new ones.")
     boolean scan;
@@ -44,17 +45,14 @@ public final class MonitorCommand implements Callable<Integer> {
             + "each event (as mdadm --program; run directly, not through a shell; one at a time).")
     String program;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Config file for NAME (default: $BITMIRROR_CONF "
-            + "or /etc/bitmirror/bitmirror.conf).")
-    Path config;
-
-    @Parameters(paramLabel = "NAME", arity = "0..1", description = "The array's name, instead of --control.")
+    @Parameters(paramLabel = "NAME", arity = "0..1", description = "The array's name or UUID, instead of --control.")
     String name;
 
     @Override
     public Integer call() throws Exception {
-        int given = (control != null ? 1 : 0) + (name != null ? 1 : 0) + (scan ? 1 : 0);
-        if (given != 1) {
+        target.name(name);
+        boolean one = target.control != null || target.array != null;
+        if (scan == one) {
             throw new UsageException("monitor needs exactly one of --control=SOCKET, the array's NAME or --scan");
         }
         if (program != null && program.isBlank()) {
@@ -64,7 +62,7 @@ public final class MonitorCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         EventSink sink = new EventSink(program, out, err);
         if (!scan) {
-            Path socket = control != null ? control : StopCommand.socketOf(name, config);
+            Path socket = target.socket("monitor");
             // Connected, or the one-line error of a socket nobody serves.
             EventWatch w = EventWatch.open(socket, err);
             w.run(sink, false);

@@ -34,7 +34,9 @@ class ManageOverControlSocketTest {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(a.socket)));
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(a.control)));
             String c = "--control=" + a.control;
-            assertTrue(detail(a.control, false).contains("active sync       " + m.get(1)));
+            // The member table: "Number RaidDevice State Device", as mdadm --detail.
+            assertTrue(detail(a.control, false).matches("(?s).*\\n +1 +1 +active sync +"
+                    + java.util.regex.Pattern.quote(m.get(1).toString()) + "\\n.*"), detail(a.control, false));
             Cli.Result f = Cli.run("manage", c, "--fail", m.get(1).toString());
             assertEquals(0, f.rc(), f.err());
             String d = detail(a.control, false);
