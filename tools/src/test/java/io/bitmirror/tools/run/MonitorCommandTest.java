@@ -62,6 +62,26 @@ class MonitorCommandTest {
         return script;
     }
 
+    /** {@code bitmirror ARGS} in its own JVM with the test's run directory; output to {@code logName}. */
+    private Process startMonitor(String logName, String... args) throws Exception {
+        List<String> cmd = ArrayProcess.javaCommand();
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.bitmirror.tools.Main"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(logName).toFile());
+        // The run directory the array process registers in (ArrayProcess sets the same).
+        pb.environment().put("BITMIRROR_RUN_DIR", dir.resolve("run").toString());
+        return pb.start();
+    }
+
+    private static String read(Path f) {
+        try {
+            return Files.exists(f) ? Files.readString(f) : "";
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
     private static List<String> lines(Path f) {
         try {
             return Files.exists(f) ? Files.readAllLines(f) : List.of();
@@ -76,26 +96,33 @@ class MonitorCommandTest {
         Path record = dir.resolve("events.txt");
         Path script = recorder(record);
         try (ArrayProcess a = ArrayProcess.start(dir, List.of(), m)) {
-            Monitor mon = new Monitor("monitor", "--control=" + a.control, "--program=" + script);
-            await(() -> mon.err.toString().contains("monitoring /dev/md/mon"), "the subscription");
-            String c = "--control=" + a.control;
-            assertEquals(0, Cli.run("manage", c, "--fail", m.get(1).toString()).rc());
-            await(() -> lines(record).size() >= 1, "Fail");
-            assertEquals("Fail /dev/md/mon " + m.get(1), lines(record).get(0));
-            assertEquals(0, Cli.run("manage", c, "--remove", m.get(1).toString()).rc());
-            Cli.Result reAdd = Cli.run("manage", c, "--re-add", m.get(1).toString());
-            assertEquals(0, reAdd.rc(), reAdd.err());
-            await(() -> lines(record).size() >= 8, "the recovery's events");
-            List<String> want = new ArrayList<>();
-            RECOVERY.forEach(e -> want.add(e + " /dev/md/mon"));
-            want.add("SpareActive /dev/md/mon " + m.get(1));
-            assertEquals(want, lines(record).subList(1, 8));
-            assertEquals(0, a.stop());
-            mon.thread.join(30_000);
-            assertFalse(mon.thread.isAlive(), "monitor of one array ends with it");
-            assertEquals(0, mon.rc, mon.err.toString());
-            assertEquals("DeviceDisappeared /dev/md/mon", lines(record).get(lines(record).size() - 1));
-            assertEquals(9, lines(record).size(), lines(record).toString());
+            // By NAME, found in the run directory (ControlTarget), in a JVM of its own that has
+            // the test's run directory in its environment.
+            Process mon = startMonitor("monitor.log", "monitor", "mon", "--program=" + script);
+            Path log = dir.resolve("monitor.log");
+            try {
+                await(() -> read(log).contains("monitoring /dev/md/mon"), "the subscription");
+                String c = "--control=" + a.control;
+                assertEquals(0, Cli.run("manage", c, "--fail", m.get(1).toString()).rc());
+                await(() -> lines(record).size() >= 1, "Fail");
+                assertEquals("Fail /dev/md/mon " + m.get(1), lines(record).get(0));
+                assertEquals(0, Cli.run("manage", c, "--remove", m.get(1).toString()).rc());
+                Cli.Result reAdd = Cli.run("manage", c, "--re-add", m.get(1).toString());
+                assertEquals(0, reAdd.rc(), reAdd.err());
+                await(() -> lines(record).size() >= 8, "the recovery's events");
+                List<String> want = new ArrayList<>();
+                RECOVERY.forEach(e -> want.add(e + " /dev/md/mon"));
+                want.add("SpareActive /dev/md/mon " + m.get(1));
+                assertEquals(want, lines(record).subList(1, 8));
+                assertEquals(0, a.stop());
+                assertTrue(mon.waitFor(30, TimeUnit.SECONDS), "monitor of one array ends with it");
+                assertEquals(0, mon.exitValue(), read(log));
+                assertEquals("DeviceDisappeared /dev/md/mon", lines(record).get(lines(record).size() - 1));
+                assertEquals(9, lines(record).size(), lines(record).toString());
+            } finally {
+                mon.destroyForcibly();
+                mon.waitFor(30, TimeUnit.SECONDS);
+            }
         }
     }
 
@@ -122,14 +149,8 @@ class MonitorCommandTest {
         List<Path> m = NbdClientsTest.createArray(dir, 32L << 20, "-N", "later");
         Path record = dir.resolve("events.txt");
         Path script = recorder(record);
-        List<String> cmd = ArrayProcess.javaCommand();
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "io.bitmirror.tools.Main", "monitor",
-                "--scan", "--program=" + script));
         Path log = dir.resolve("monitor.log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        // The run directory the array process registers in (ArrayProcess sets the same).
-        pb.environment().put("BITMIRROR_RUN_DIR", dir.resolve("run").toString());
-        Process scan = pb.start();
+        Process scan = startMonitor("monitor.log", "monitor", "--scan", "--program=" + script);
         try {
             Thread.sleep(1_000);
             assertTrue(scan.isAlive(), Files.readString(log));
