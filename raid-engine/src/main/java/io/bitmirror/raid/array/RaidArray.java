@@ -326,6 +326,12 @@ public final class RaidArray implements AutoCloseable {
                 .apply(change));
     }
 
+    /** The bitmap the array has now: {@code none}, {@code internal} or {@code file}. */
+    public String bitmapKind() {
+        BitmapHolder.Active a = bitmaps.active();
+        return a.bitmap() == null ? "none" : a.internal() ? "internal" : "file";
+    }
+
     // ================================================================= what the sync pass sees
 
     /** Called by the resync thread when member {@code slot} caught up. */
