@@ -29,7 +29,8 @@ public final class RequestRegistry {
                 new ReAddRequest(),
                 new AddRequest(),
                 new SyncActionRequest(),
-                new StopRequest()));
+                new StopRequest(),
+                new GrowRequest()));
     }
 
     /** This registry and {@code extra} (tests: a handler no array serves). */
