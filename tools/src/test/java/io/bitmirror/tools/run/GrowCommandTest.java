@@ -89,6 +89,8 @@ class GrowCommandTest {
                 assertEquals(0, none.rc(), none.err());
                 assertTrue(none.out().startsWith("bitmirror: removed the external bitmap of "), none.out());
                 assertFalse(Files.readString(conf).contains("bitmap=" + bm), "record forgotten");
+                // No longer held: lock and immutable flag are gone, the file may be deleted.
+                Files.delete(bm);
                 assertEquals(0, Cli.run("stop", "--control=" + a.control).rc());
             }
         } finally {
