@@ -8,6 +8,7 @@ import io.bitmirror.tools.examine.ExamineCommand;
 import io.bitmirror.tools.faults.FaultCampaignCommand;
 import io.bitmirror.tools.run.AssembleCommand;
 import io.bitmirror.tools.run.DetailCommand;
+import io.bitmirror.tools.run.GrowCommand;
 import io.bitmirror.tools.run.ListCommand;
 import io.bitmirror.tools.run.MonitorCommand;
 import io.bitmirror.tools.run.ManageCommand;
@@ -24,7 +25,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "bitmirror", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         description = "User-space RAID-1 with Linux md on-disk formats and a write-intent bitmap.",
         subcommands = {QuickstartCommand.class, CreateCommand.class, AssembleCommand.class, StopCommand.class, ListCommand.class, MonitorCommand.class, DetailCommand.class,
-            ManageCommand.class, ExamineCommand.class, ExamineBitmapCommand.class, ConfigCommand.class, ZeroSuperblockCommand.class, BenchCommand.class,
+            ManageCommand.class, GrowCommand.class, ExamineCommand.class, ExamineBitmapCommand.class, ConfigCommand.class, ZeroSuperblockCommand.class, BenchCommand.class,
             FaultCampaignCommand.class, picocli.CommandLine.HelpCommand.class},
         footer = {"", "Exit status: 0 success, 1 runtime failure, 2 usage error.",
             "Add --debug to any command for stack traces."})

@@ -204,6 +204,13 @@ public final class Checker {
             // A member left out is caught up by re-add (recovery), which W4 and IDENTICAL cover.
             return;
         }
+        Superblock sa = new Superblock().wrap(ByteBuffer.wrap(img[a]), (int) g.superOffset());
+        if (!sa.hasFeature(io.bitmirror.raid.superblock.FeatureMap.BITMAP_OFFSET)) {
+            // No internal bitmap at this point (a grow removed it, or has not yet pointed the
+            // superblocks at one): assembly trusts no bits, so there is no W1 to check; an
+            // unclean array resyncs in full, which IDENTICAL and C1 check.
+            return;
+        }
         for (long c = 0; c < g.chunks(); c++) {
             long from = g.dataOffset() + c * g.chunkBytes();
             int len = (int) Math.min(g.chunkBytes(), g.arrayBytes() - c * g.chunkBytes());

@@ -21,6 +21,13 @@ public record Geometry(long memberBytes, long superOffset, long bitmapOffset, lo
     public static Geometry of(MemberMetadata md) {
         Superblock sb = md.superblock();
         long so = sb.superOffset() * 512;
+        if (md.bitmapSuperblock() == null) {
+            // Created without a bitmap (the grow workload): where grow --bitmap=internal puts one,
+            // 8 sectors after the superblock, with the recording's chunk.
+            long chunk = Recorder.CHUNK_BYTES;
+            return new Geometry(md.sizeBytes(), so, so + 8 * 512L, sb.dataOffset() * 512, sb.size() * 512, chunk,
+                    (sb.size() * 512 + chunk - 1) / chunk);
+        }
         return new Geometry(md.sizeBytes(), so, so + sb.bitmapOffset() * 512L, sb.dataOffset() * 512,
                 sb.size() * 512, md.bitmapSuperblock().chunksize(), md.bitmapSuperblock().chunks());
     }

@@ -9,6 +9,7 @@ import io.bitmirror.faults.record.WriteLog;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.create.ArrayCreator;
+import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.member.FileMemberDevice;
@@ -77,7 +78,9 @@ public final class Recorder {
             members.add(p);
         }
         try {
-            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(CHUNK_BYTES).name("crash")
+            CreateSpec.Builder spec = CreateSpec.builder().raidDevices(2);
+            spec = w.createWithBitmap() ? spec.bitmapChunkBytes(CHUNK_BYTES) : spec.bitmap(BitmapMode.NONE);
+            ArrayCreator.plan(spec.name("crash")
                     .homehost("faults").assumeClean(w.assumeClean()).devices(members)
                     .now(Instant.ofEpochSecond(1_700_000_000L)).build()).write();
             Geometry g = Geometry.of(MetadataReader.read(members.get(0)));

@@ -14,6 +14,11 @@ public interface Workload {
         return true;
     }
 
+    /** Create the array with an internal bitmap (false: none, for a workload that grows one). */
+    default boolean createWithBitmap() {
+        return true;
+    }
+
     /** Resync speed ceiling while recording (KiB/s, 0 = unlimited). */
     default long recordingMaxSpeedKiB() {
         return 0;

@@ -102,6 +102,11 @@ public final class WorkloadContext {
         array.reAdd(members.get(m));
     }
 
+    /** {@code grow --bitmap}: returns what the array said. */
+    public String grow(io.bitmirror.raid.array.BitmapChange change) throws ArrayException {
+        return array.growBitmap(change);
+    }
+
     public boolean awaitSyncIdle(long millis) {
         return array.awaitSyncIdle(millis);
     }

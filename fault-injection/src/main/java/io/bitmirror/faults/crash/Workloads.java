@@ -12,8 +12,18 @@ public final class Workloads {
                 new SparseWritesWorkload(60), new ScrubWorkload(40));
     }
 
+    /**
+     * Workloads a campaign runs only when named ({@code fault-campaign --workload}): the grow
+     * workload has its own test (GrowCampaignTest) and is kept out of the standard share.
+     */
+    public static List<Workload> extra() {
+        return List.of(new GrowWorkload(30, false));
+    }
+
     public static Workload byName(String name) {
-        for (Workload w : standard()) {
+        List<Workload> all = new java.util.ArrayList<>(standard());
+        all.addAll(extra());
+        for (Workload w : all) {
             if (w.name().equals(name)) {
                 return w;
             }

@@ -105,7 +105,9 @@ final class ArrayAssembler {
             }
             ArrayGeometry g = new ArrayGeometry(f.setUuid(), f.setName(), plan.freshest().version().label(),
                     f.size() * 512, raidDisks, bitmap != null ? bitmap.chunkBytes() : ArrayGeometry.NO_BITMAP_UNIT);
-            RaidArray a = new RaidArray(g, opts, f.events(), members, cuttable, bitmap);
+            BitmapHolder.Active active = bitmap == null ? BitmapHolder.Active.NONE
+                    : new BitmapHolder.Active(bitmap, cuttable, bitmap.chunkBytes(), internal ? f.bitmapOffset() : 0);
+            RaidArray a = new RaidArray(g, opts, f.events(), members, active);
             a.start(plan, unclean);
             return a;
         } catch (IOException | RuntimeException e) {

@@ -35,7 +35,7 @@ final class ArrayMetadata {
 
     private final String name;
     private final Members members;
-    private final WriteIntentBitmap bitmap;
+    private final BitmapHolder bitmaps;
     /** Where an interrupted resync resumes (sectors), recorded in a clean superblock. */
     private final LongSupplier resyncCheckpoint;
     /** md's read-only state: the superblocks are never written (md_update_sb returns at once). */
@@ -55,13 +55,13 @@ final class ArrayMetadata {
     private volatile long lastWriteNanos;
     private volatile boolean stopped;
 
-    ArrayMetadata(String name, long events, Members members, WriteIntentBitmap bitmap, LongSupplier resyncCheckpoint,
+    ArrayMetadata(String name, long events, Members members, BitmapHolder bitmaps, LongSupplier resyncCheckpoint,
             boolean readOnly) {
         this.name = name;
         this.readOnly = readOnly;
         this.events = events;
         this.members = members;
-        this.bitmap = bitmap;
+        this.bitmaps = bitmaps;
         this.resyncCheckpoint = resyncCheckpoint;
     }
 
@@ -171,6 +171,8 @@ final class ArrayMetadata {
             return;
         }
         events++;
+        BitmapHolder.Active act = bitmaps.active();
+        WriteIntentBitmap bitmap = act.bitmap();
         if (bitmap != null && bitmapFirst) {
             bitmap.setEvents(events);
             if (!bitmap.writeSuperblockNow()) {
@@ -189,7 +191,15 @@ final class ArrayMetadata {
             for (int i = 0; i < set.maxDev(); i++) {
                 sb.devRole(i, set.role(i));
             }
-            sb.featureMap(sb.featureMap() & ~FeatureMap.RECOVERY_OFFSET).recoveryOffset(0);
+            int features = sb.featureMap() & ~(FeatureMap.RECOVERY_OFFSET | FeatureMap.BITMAP_OFFSET);
+            if (act.internal()) {
+                // Every superblock says what the array has now (a grow changed it, or a member
+                // came back with the superblock it had before the grow); bitmap_offset is kept
+                // when the bit goes, as md does: without the bit nobody reads it.
+                features |= FeatureMap.BITMAP_OFFSET;
+                sb.bitmapOffset(act.internalOffsetSectors());
+            }
+            sb.featureMap(features).recoveryOffset(0);
             sb.updateChecksum();
         }
         int failed = Broadcast.toEach(mask, writeOne, set, errors);
@@ -206,6 +216,33 @@ final class ArrayMetadata {
             if (!stopped) {
                 writeSuperblocksLocked(mode == MODE_CLEAN, true);
             }
+        }
+    }
+
+    /** A step of a grow, under the superblock lock. */
+    interface Locked<T> {
+        T run() throws java.io.IOException;
+    }
+
+    /** Runs {@code x} under the superblock lock (no superblock write, no safe-mode change meanwhile). */
+    <T> T locked(Locked<T> x) throws java.io.IOException {
+        synchronized (sbLock) {
+            return x.run();
+        }
+    }
+
+    /** Events now; the caller holds the superblock lock ({@link #locked}). */
+    long eventsLocked() {
+        return events;
+    }
+
+    /**
+     * Writes every in-sync member's superblock as the bitmap holder says now (feature bit,
+     * bitmap_offset), events bumped, bitmap events first (W3). Caller holds the lock.
+     */
+    void writeSuperblocksForGrow() {
+        if (!stopped) {
+            writeSuperblocksLocked(mode == MODE_CLEAN, true);
         }
     }
 

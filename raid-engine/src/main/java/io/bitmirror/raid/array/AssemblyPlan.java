@@ -107,7 +107,11 @@ public final class AssemblyPlan {
             require(Arrays.equals(sb.setUuid(), uuid), devices.get(i) + ": belongs to array " + hex(sb.setUuid())
                     + ", not " + hex(uuid) + " of " + devices.get(fi) + ": members of different arrays");
             require(sb.level() == 1, devices.get(i) + ": level " + sb.level() + ": bitmirror runs RAID-1 only");
-            require(sb.hasFeature(FeatureMap.BITMAP_OFFSET) == f.hasFeature(FeatureMap.BITMAP_OFFSET),
+            // Only among the members as fresh as the freshest: a grow --bitmap that crashed between
+            // two superblock writes leaves an older member with the old feature bit, and that
+            // member is stale anyway (left out, and rewritten when it is re-added).
+            require(sb.events() != f.events()
+                    || sb.hasFeature(FeatureMap.BITMAP_OFFSET) == f.hasFeature(FeatureMap.BITMAP_OFFSET),
                     devices.get(i) + ": feature_map 0x" + Integer.toHexString(sb.featureMap())
                             + " disagrees with the freshest member about the internal bitmap");
             require(Long.compareUnsigned(sb.dataSize(), f.size()) >= 0, devices.get(i) + ": data_size " + sb.dataSize()

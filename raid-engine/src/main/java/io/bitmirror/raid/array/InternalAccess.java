@@ -29,4 +29,9 @@ final class InternalAccess implements ArrayInternals.Access {
     public Mutant mutant(AssembleOptions options) {
         return options.mutant();
     }
+
+    @Override
+    public BitmapChange superblockFirst(BitmapChange change) {
+        return change.withSuperblockFirstMutant();
+    }
 }

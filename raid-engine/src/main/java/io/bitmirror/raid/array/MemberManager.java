@@ -37,18 +37,18 @@ final class MemberManager {
     private final Members members;
     private final ArrayMetadata metadata;
     private final MemberFanout fanout;
-    private final WriteIntentBitmap bitmap;
+    private final BitmapHolder bitmaps;
     private final Resync resync;
     private final Object manageLock = new Object();
 
     MemberManager(ArrayGeometry geometry, AssembleOptions options, Members members, ArrayMetadata metadata,
-            MemberFanout fanout, WriteIntentBitmap bitmap, Resync resync) {
+            MemberFanout fanout, BitmapHolder bitmaps, Resync resync) {
         this.geometry = geometry;
         this.options = options;
         this.members = members;
         this.metadata = metadata;
         this.fanout = fanout;
-        this.bitmap = bitmap;
+        this.bitmaps = bitmaps;
         this.resync = resync;
     }
 
@@ -177,6 +177,7 @@ final class MemberManager {
             if (slot < 0) {
                 throw new ArrayException(device + ": no free slot (remove a faulty member first)");
             }
+            WriteIntentBitmap bitmap = bitmaps.bitmap();
             boolean full = bitmap == null || Long.compareUnsigned(sb.events(), bitmap.eventsCleared()) < 0
                     || Long.compareUnsigned(sb.events(), metadata.events()) > 0 || bitmap.writeError();
             attach(slot, device, md, full);
@@ -262,6 +263,7 @@ final class MemberManager {
             throw wrap(device, e);
         }
         MemberSuperblock sb = MemberSuperblock.of(md);
+        WriteIntentBitmap bitmap = bitmaps.bitmap();
         // Its I/O thread first, then the state: a write that sees it recovering can reach it.
         fanout.replace(slot, new DataArea(d, sb.dataOffsetBytes, geometry.sizeBytes()));
         if (bitmap != null) {
@@ -278,6 +280,18 @@ final class MemberManager {
         LOG.info("{}: {} added to slot {}: {} recovery", name(), device, slot, full ? "full" : "bitmap-based");
         resync.request(Resync.Kind.RECOVERY, slot, 0, full);
         resync.startIfRequested();
+    }
+
+    /** An action on the array's shape, one at a time with the manage requests (grow, sync_action). */
+    interface Exclusive<T> {
+        T run() throws ArrayException;
+    }
+
+    /** Runs {@code x} under the manage lock: no add or re-add (no recovery starts) meanwhile. */
+    <T> T exclusive(Exclusive<T> x) throws ArrayException {
+        synchronized (manageLock) {
+            return x.run();
+        }
     }
 
     /** Called by the sync pass when member {@code slot} caught up. */

@@ -37,11 +37,11 @@ final class MirroredIo {
 
     private final String name;
     private final long sizeBytes;
-    private final long unitBytes;
     private final Members members;
     private final ArrayMetadata metadata;
     private final SyncBarrier barrier;
-    private final WriteIntentBitmap bitmap;
+    /** The bitmap and the barrier unit, read once per request (grow swaps them). */
+    private final BitmapHolder bitmaps;
     private final MemberFanout fanout;
     private final MemberManager failures;
     /** True while a sync pass runs or waits: reads then come from the pass's source only. */
@@ -51,17 +51,16 @@ final class MirroredIo {
     private final BlockLocks locks = new BlockLocks();
     private final AtomicInteger readRobin = new AtomicInteger();
 
-    MirroredIo(String name, long sizeBytes, long unitBytes, Members members, ArrayMetadata metadata,
-            SyncBarrier barrier, WriteIntentBitmap bitmap, MemberFanout fanout, MemberManager failures,
+    MirroredIo(String name, long sizeBytes, Members members, ArrayMetadata metadata,
+            SyncBarrier barrier, BitmapHolder bitmaps, MemberFanout fanout, MemberManager failures,
             BooleanSupplier syncing, boolean readOnly) {
         this.name = name;
         this.readOnly = readOnly;
         this.sizeBytes = sizeBytes;
-        this.unitBytes = unitBytes;
         this.members = members;
         this.metadata = metadata;
         this.barrier = barrier;
-        this.bitmap = bitmap;
+        this.bitmaps = bitmaps;
         this.fanout = fanout;
         this.failures = failures;
         this.syncing = syncing;
@@ -165,8 +164,6 @@ final class MirroredIo {
         long a0 = offset & ~(BLOCK - 1L);
         long end = offset + length;
         long a1 = (end + BLOCK - 1) & ~(BLOCK - 1L);
-        long firstUnit = a0 / unitBytes;
-        long lastUnit = (a1 - 1) / unitBytes;
         // Safe mode first: "active" is on disk before any member differs (Dekker in ArrayMetadata).
         metadata.enterWrite(true);
         int mask;
@@ -174,7 +171,22 @@ final class MirroredIo {
         try {
             // SyncBarrier.enter is not reentrant against a waiting syncer: one section per request,
             // the merge read included.
-            barrier.enter(firstUnit, lastUnit);
+            BitmapHolder.Active act;
+            long firstUnit;
+            long lastUnit;
+            while (true) {
+                act = bitmaps.active();
+                firstUnit = a0 / act.unitBytes();
+                lastUnit = (a1 - 1) / act.unitBytes();
+                barrier.enter(firstUnit, lastUnit);
+                if (bitmaps.active() == act) {
+                    break;
+                }
+                // A grow swapped the bitmap while this request waited at the suspended barrier:
+                // its units were counted in the old unit size and it would mark the old bitmap.
+                barrier.exit(firstUnit, lastUnit);
+            }
+            WriteIntentBitmap bitmap = act.bitmap();
             try {
                 if (a0 != offset || a1 != end) {
                     // Under the barrier: a sync pass cannot copy these units between the read of
@@ -350,6 +362,8 @@ final class MirroredIo {
             // Nothing was written: nothing to make durable, and no member is touched.
             return;
         }
+        // One read: a flush racing a grow tells the bitmap it took its ticket from.
+        WriteIntentBitmap bitmap = bitmaps.bitmap();
         long ticket = bitmap != null ? bitmap.flushTicket() : 0;
         int mask = members.current().writeMask;
         int failed = fanout.flush(s, mask);

@@ -83,8 +83,8 @@ public final class RaidArray implements AutoCloseable {
     private final ArrayGeometry geometry;
     private final AssembleOptions options;
     private final Members members;
-    private final WriteIntentBitmap bitmap;
-    private final PowerCutStore bitmapStore;
+    /** The bitmap now (none, internal, file): grow swaps it; every part reads it there. */
+    private final BitmapHolder bitmaps;
     private final MemberFanout fanout;
     private final SyncBarrier barrier = new SyncBarrier();
     private final Resync resync;
@@ -102,13 +102,11 @@ public final class RaidArray implements AutoCloseable {
      */
     private volatile boolean resyncPending;
 
-    RaidArray(ArrayGeometry g, AssembleOptions opts, long events, Members members, PowerCutStore store,
-            WriteIntentBitmap bitmap) {
+    RaidArray(ArrayGeometry g, AssembleOptions opts, long events, Members members, BitmapHolder.Active initial) {
         this.geometry = g;
         this.options = opts;
         this.members = members;
-        this.bitmap = bitmap;
-        this.bitmapStore = store;
+        this.bitmaps = new BitmapHolder(initial);
         this.events = new ArrayEvents(g.name(), g.uuid(), g.shortName(), () -> members.current().degraded());
         if (opts.listener() != null) {
             // Before anything runs: the assembly's own events (NewArray, the first resync) reach it.
@@ -126,15 +124,16 @@ public final class RaidArray implements AutoCloseable {
         // The pass's view reads the parts below through this facade's fields; it runs only
         // after start(), when they are all set.
         this.resync = new Resync(new ArraySyncTarget());
-        this.metadata = new ArrayMetadata(g.name(), events, members, bitmap, resync::checkpointSectors,
+        this.metadata = new ArrayMetadata(g.name(), events, members, bitmaps, resync::checkpointSectors,
                 opts.readOnly());
-        this.manager = new MemberManager(g, opts, members, metadata, fanout, bitmap, resync);
-        this.io = new MirroredIo(g.name(), g.sizeBytes(), g.unitBytes(), members, metadata, barrier, bitmap, fanout,
+        this.manager = new MemberManager(g, opts, members, metadata, fanout, bitmaps, resync);
+        this.io = new MirroredIo(g.name(), g.sizeBytes(), members, metadata, barrier, bitmaps, fanout,
                 manager, () -> resync.active() || resync.pending() || resyncPending, opts.readOnly());
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
-        this.report = new StatusReport(g, members, metadata, resync, bitmap, opts.readOnly(), () -> resyncPending);
+        this.report = new StatusReport(g, members, metadata, resync, bitmaps, opts.readOnly(), () -> resyncPending);
         members.listen(now -> {
             this.events.membersChanged(now);
+            WriteIntentBitmap bitmap = bitmaps.bitmap();
             if (bitmap != null) {
                 // W4: while any member is missing or failed, no bit is cleared.
                 bitmap.setDegraded(now.degraded());
@@ -161,6 +160,7 @@ public final class RaidArray implements AutoCloseable {
         if (members.current().degraded()) {
             events.emit(ArrayEvent.DEGRADED_ARRAY);
         }
+        WriteIntentBitmap bitmap = bitmaps.bitmap();
         if (plan.degradedReason() != null) {
             LOG.warn("{}: starting degraded: {}", name, plan.degradedReason());
         }
@@ -320,6 +320,33 @@ public final class RaidArray implements AutoCloseable {
         manager.add(device, force);
     }
 
+    // ================================================================= grow
+
+    /**
+     * {@code grow --bitmap} (mdadm {@code --grow --bitmap}): adds an internal bitmap or an
+     * external one, or removes the bitmap, while the array runs; crash-safe at every step (W3
+     * ordering, {@link BitmapGrow}).
+     *
+     * @return one line saying what was done
+     * @throws ArrayException when refused (read-only, a sync pass runs or is pending, a bitmap is
+     *     already present, none to remove, the chunk does not fit), before anything is written
+     */
+    public String growBitmap(BitmapChange change) throws ArrayException {
+        if (options.readOnly()) {
+            // md: a read-only array's superblocks are never written, so its bitmap cannot change.
+            throw new ArrayException("grow refused: array " + geometry.name() + " is read-only");
+        }
+        return manager.exclusive(() -> new BitmapGrow(geometry, options, members, metadata, bitmaps, barrier,
+                io, this::flushForBitmapDaemon, () -> resync.active() || resync.pending() || resyncPending)
+                .apply(change));
+    }
+
+    /** The bitmap the array has now: {@code none}, {@code internal} or {@code file}. */
+    public String bitmapKind() {
+        BitmapHolder.Active a = bitmaps.active();
+        return a.bitmap() == null ? "none" : a.internal() ? "internal" : "file";
+    }
+
     // ================================================================= what the sync pass sees
 
     /** Called by the resync thread when member {@code slot} caught up. */
@@ -334,7 +361,7 @@ public final class RaidArray implements AutoCloseable {
 
     /** The bitmap engine, or null; for tests in this package. */
     WriteIntentBitmap bitmap() {
-        return bitmap;
+        return bitmaps.bitmap();
     }
 
     boolean isDegraded() {
@@ -350,9 +377,9 @@ public final class RaidArray implements AutoCloseable {
     private final class ArraySyncTarget implements SyncTarget {
         @Override public String name() { return geometry.name(); }
         @Override public long sizeBytes() { return geometry.sizeBytes(); }
-        @Override public long unitBytes() { return geometry.unitBytes(); }
+        @Override public long unitBytes() { return bitmaps.unitBytes(); }
         @Override public int raidDisks() { return geometry.raidDisks(); }
-        @Override public WriteIntentBitmap bitmap() { return bitmap; }
+        @Override public WriteIntentBitmap bitmap() { return bitmaps.bitmap(); }
         @Override public SyncBarrier barrier() { return barrier; }
         @Override public MemberFanout fanout() { return fanout; }
         @Override public AssembleOptions options() { return options; }
@@ -459,7 +486,8 @@ public final class RaidArray implements AutoCloseable {
             // md never starts a sync thread on a read-only array; a repair would write.
             throw new ArrayException(action + " refused: array " + geometry.name() + " is read-only");
         }
-        return resync.requestAction(action);
+        // With the manage requests and grow: a pass never starts while a grow swaps the bitmap.
+        return manager.exclusive(() -> resync.requestAction(action));
     }
 
     /** Starts a requested resync (when assembled with autoResync off). */
@@ -474,6 +502,7 @@ public final class RaidArray implements AutoCloseable {
     List<Thread> ioThreads() {
         List<Thread> t = new ArrayList<>(Arrays.asList(fanout.threads()));
         t.add(housekeeper.thread());
+        WriteIntentBitmap bitmap = bitmaps.bitmap();
         if (bitmap != null) {
             t.add(bitmap.flusherThread());
             if (bitmap.daemonThread() != null) {
@@ -530,6 +559,7 @@ public final class RaidArray implements AutoCloseable {
 
     /** The last flushes of a clean stop, under the superblock lock. */
     private void finalFlush() {
+        WriteIntentBitmap bitmap = bitmaps.bitmap();
         try {
             io.flush();
             if (bitmap != null && !members.current().degraded()) {
@@ -556,6 +586,7 @@ public final class RaidArray implements AutoCloseable {
     void abandon() {
         metadata.abandon();
         running = false;
+        PowerCutStore bitmapStore = bitmaps.active().store();
         if (bitmapStore != null) {
             bitmapStore.cut();
         }
@@ -566,6 +597,8 @@ public final class RaidArray implements AutoCloseable {
 
     private void closeAll() {
         fanout.close();
+        WriteIntentBitmap bitmap = bitmaps.bitmap();
+        PowerCutStore bitmapStore = bitmaps.active().store();
         if (bitmap != null) {
             bitmap.close();
         }

@@ -12,11 +12,11 @@ final class StatusReport {
     private final Members members;
     private final ArrayMetadata metadata;
     private final Resync resync;
-    private final WriteIntentBitmap bitmap;
+    private final BitmapHolder bitmaps;
     private final boolean readOnly;
     private final BooleanSupplier resyncPending;
 
-    StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, WriteIntentBitmap bitmap,
+    StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, BitmapHolder bitmaps,
             boolean readOnly, BooleanSupplier resyncPending) {
         this.g = g;
         this.readOnly = readOnly;
@@ -24,10 +24,11 @@ final class StatusReport {
         this.members = members;
         this.metadata = metadata;
         this.resync = resync;
-        this.bitmap = bitmap;
+        this.bitmaps = bitmaps;
     }
 
     ArrayStatus status() {
+        WriteIntentBitmap bitmap = bitmaps.bitmap();
         List<ArrayStatus.Member> ms = new ArrayList<>();
         String action;
         MemberSet set;

@@ -15,6 +15,8 @@ final class SyncBarrier {
 
     private final AtomicIntegerArray inFlight = new AtomicIntegerArray(BUCKETS);
     private volatile long syncingUnit = -1;
+    /** Set by {@link #suspend()} (md's mddev_suspend): no write enters until {@link #resume()}. */
+    private volatile boolean suspended;
 
     /** Enters units {@code [first, last]}; waits while the syncer copies one of them. */
     void enter(long first, long last) {
@@ -24,11 +26,11 @@ final class SyncBarrier {
             }
             // Dekker with beginSync(): count first, then look; the syncer announces, then looks.
             long s = syncingUnit;
-            if (s < first || s > last) {
+            if ((s < first || s > last) && !suspended) {
                 return;
             }
             exit(first, last);
-            while (syncingUnit >= first && syncingUnit <= last) {
+            while (suspended || syncingUnit >= first && syncingUnit <= last) {
                 LockSupport.parkNanos(this, WAIT_NANOS);
             }
         }
@@ -47,6 +49,26 @@ final class SyncBarrier {
         while (inFlight.get(b) != 0) {
             LockSupport.parkNanos(this, WAIT_NANOS);
         }
+    }
+
+    /**
+     * Quiesces the writers (md's mddev_suspend): from now on no write enters, and this returns
+     * once every write that had entered has left. Dekker with {@link #enter}: the flag is set
+     * first, then the buckets are looked at; a writer counts itself first, then looks at the flag.
+     * One suspender at a time (the grow, under the manage lock); never while a sync pass runs.
+     */
+    void suspend() {
+        suspended = true;
+        for (int b = 0; b < BUCKETS; b++) {
+            while (inFlight.get(b) != 0) {
+                LockSupport.parkNanos(this, WAIT_NANOS);
+            }
+        }
+    }
+
+    /** Lets writers in again. */
+    void resume() {
+        suspended = false;
     }
 
     void endSync() {

@@ -280,6 +280,11 @@ public final class ArrayCreator {
         if (roomBytes >= 0) {
             return BitmapGeometry.defaultChunk(size, roomBytes);
         }
+        return defaultFileChunk(size);
+    }
+
+    /** mdadm's default chunk for a bitmap file: from 64 MiB up until at most 2^21 chunks. */
+    public static int defaultFileChunk(long size) {
         long chunk = 64L << 20;
         while (BitmapGeometry.chunks(size, (int) Math.min(chunk, 1L << 30)) > MAX_DEFAULT_FILE_CHUNKS
                 && chunk < (1L << 30)) {

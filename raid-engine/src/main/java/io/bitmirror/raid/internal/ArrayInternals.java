@@ -26,6 +26,8 @@ public final class ArrayInternals {
         AssembleOptions withMutant(AssembleOptions options, Mutant mutant);
 
         Mutant mutant(AssembleOptions options);
+
+        io.bitmirror.raid.array.BitmapChange superblockFirst(io.bitmirror.raid.array.BitmapChange change);
     }
 
     private static volatile Access access;
@@ -78,6 +80,14 @@ public final class ArrayInternals {
     /** A copy of {@code options} whose bitmap engine runs with {@code mutant}. */
     public static AssembleOptions withMutant(AssembleOptions options, Mutant mutant) {
         return access().withMutant(options, mutant);
+    }
+
+    /**
+     * A copy of {@code change} whose grow writes the superblocks (feature bit, bitmap_offset)
+     * before the bitmap area: a deliberate W3 bug, for the grow crash workload's mutant run.
+     */
+    public static io.bitmirror.raid.array.BitmapChange superblockFirstMutant(io.bitmirror.raid.array.BitmapChange c) {
+        return access().superblockFirst(c);
     }
 
     /** The mutant {@code options} carry ({@link Mutant#NONE} unless {@link #withMutant} set one). */

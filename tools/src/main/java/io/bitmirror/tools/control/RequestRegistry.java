@@ -30,7 +30,8 @@ public final class RequestRegistry {
                 new AddRequest(),
                 new SyncActionRequest(),
                 new StopRequest(),
-                new SubscribeRequest()));
+                new SubscribeRequest(),
+                new GrowRequest()));
     }
 
     /** This registry and {@code extra} (tests: a handler no array serves). */
