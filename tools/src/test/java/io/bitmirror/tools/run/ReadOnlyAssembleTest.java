@@ -157,7 +157,7 @@ class ReadOnlyAssembleTest {
     }
 
     /** One NBD_CMD_WRITE of {@code length} bytes by a raw client; returns the reply's error. */
-    private static int rawWrite(Path socket, long offset, int length) throws IOException {
+    static int rawWrite(Path socket, long offset, int length) throws IOException {
         try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             c.connect(UnixDomainSocketAddress.of(socket));
             readFully(c, 18);
