@@ -29,7 +29,7 @@ public final class DetailJson {
             o.put("creationTime", Instant.ofEpochSecond(f.ctimeSeconds()).toString());
             o.put("updateTime", Instant.ofEpochSecond(f.utimeSeconds()).toString());
             o.put("usedDevSizeBytes", f.usedDevSectors() * 512);
-            // mdadm's "Intent Bitmap : Internal"; an external file's path is not known here.
+            // mdadm's "Intent Bitmap : Internal"; the detail request puts an external file's path.
             o.put("intentBitmap", f.internalBitmap() ? "Internal" : o.path("bitmap").isObject() ? "external file" : null);
         }
         return o;
