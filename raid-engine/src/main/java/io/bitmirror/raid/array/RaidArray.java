@@ -126,7 +126,8 @@ public final class RaidArray implements AutoCloseable {
         this.io = new MirroredIo(g.name(), g.sizeBytes(), g.unitBytes(), members, metadata, barrier, bitmap, fanout,
                 manager, () -> resync.active() || resync.pending() || resyncPending, opts.readOnly());
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
-        this.report = new StatusReport(g, members, metadata, resync, bitmap, opts.readOnly(), () -> resyncPending);
+        this.report = new StatusReport(g, members, metadata, resync, bitmap, opts.readOnly(), () -> resyncPending,
+                io::counters);
         members.listen(now -> {
             if (bitmap != null) {
                 // W4: while any member is missing or failed, no bit is cleared.
@@ -448,7 +449,7 @@ public final class RaidArray implements AutoCloseable {
      */
     private void flushForBitmapDaemon() throws IOException {
         if (running) {
-            io.flush();
+            io.memberFlush();
         }
     }
 
@@ -488,13 +489,13 @@ public final class RaidArray implements AutoCloseable {
     /** The last flushes of a clean stop, under the superblock lock. */
     private void finalFlush() {
         try {
-            io.flush();
+            io.memberFlush();
             if (bitmap != null && !members.current().degraded()) {
                 // As md does on a clean stop: run the daemon's two passes now, each followed
                 // by a member flush, so every idle chunk is cleared (W2 holds: the second
                 // pass clears only what was idle across a flush).
                 bitmap.daemonTick();
-                io.flush();
+                io.memberFlush();
                 bitmap.daemonTick();
             }
         } catch (IOException e) {

@@ -99,6 +99,15 @@ public final class DetailJson {
         c.put("mismatchBytes", s.mismatchSectors() * 512);
         c.put("copiedChunks", s.resyncedChunks());
         c.put("copiedBytes", s.resyncedBytes());
+        // Client requests completed since assembly (ArrayStatus.Io).
+        ArrayStatus.Io io = s.io();
+        c.put("reads", io.reads());
+        c.put("readBytes", io.readBytes());
+        c.put("writes", io.writes());
+        c.put("writeBytes", io.writeBytes());
+        c.put("trims", io.trims());
+        c.put("trimBytes", io.trimBytes());
+        c.put("flushes", io.flushes());
         o.put("export", exportUri);
         ArrayNode ms = o.putArray("members");
         for (ArrayStatus.Member m : s.members()) {
