@@ -28,11 +28,20 @@ import java.util.List;
  * @param resyncedBytes bytes copied by resync/recovery since assembly
  * @param mismatchSectors md's mismatch_cnt: 512-byte sectors found differing by the last (or the
  *     running) check or repair, counted per differing 4 KiB block and member; 0 before any
+ * @param io client requests completed since assembly
  */
 public record ArrayStatus(String uuid, String name, String metadataVersion, long sizeBytes, int raidDisks, String state, long events,
         List<Member> members, String syncAction, long syncDoneSectors, long syncTotalSectors, long syncSpeedKiB,
         long bitmapChunks, long dirtyChunks, long bitmapChunkBytes, long bitmapPageWrites, long bitmapEpochs,
-        long resyncedChunks, long resyncedBytes, long mismatchSectors) {
+        long resyncedChunks, long resyncedBytes, long mismatchSectors, Io io) {
+
+    /**
+     * Client requests completed without error since assembly (the array's own I/O, resync and
+     * repairs not included); a read or write counts once however many slots it spans.
+     */
+    public record Io(long reads, long readBytes, long writes, long writeBytes, long trims, long trimBytes,
+            long flushes) {
+    }
 
     /** One member position. */
     public record Member(int slot, String device, MemberState state, boolean writeMostly) {

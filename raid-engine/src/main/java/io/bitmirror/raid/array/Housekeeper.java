@@ -32,7 +32,7 @@ final class Housekeeper implements Runnable {
         this.metadata = metadata;
         this.manager = manager;
         this.resync = resync;
-        this.flush = io::flush;
+        this.flush = io::memberFlush;
         this.thread = new Thread(this, "md-" + g.shortName() + "-housekeeper");
         thread.setDaemon(true);
     }

@@ -50,6 +50,8 @@ final class MirroredIo {
     private final boolean readOnly;
     private final BlockLocks locks = new BlockLocks();
     private final AtomicInteger readRobin = new AtomicInteger();
+    /** Client requests completed (not the array's own I/O: merges, repairs, member flushes). */
+    private final IoCounters counters = new IoCounters();
 
     MirroredIo(String name, long sizeBytes, Members members, ArrayMetadata metadata,
             SyncBarrier barrier, BitmapHolder bitmaps, MemberFanout fanout, MemberManager failures,
@@ -64,6 +66,10 @@ final class MirroredIo {
         this.fanout = fanout;
         this.failures = failures;
         this.syncing = syncing;
+    }
+
+    ArrayStatus.Io counters() {
+        return counters.snapshot();
     }
 
     int maxIoBytes() {
@@ -112,6 +118,12 @@ final class MirroredIo {
      * {@code fua}). The slot's bytes around the request are overwritten by the merge.
      */
     void write(IoSlot s, long offset, int length, boolean fua) throws ArrayException {
+        writeSlot(s, offset, length, fua);
+        // After the return: only a write acknowledged to the client counts.
+        counters.write(length);
+    }
+
+    private void writeSlot(IoSlot s, long offset, int length, boolean fua) throws ArrayException {
         checkWritable("write", offset);
         checkSlot(s, offset, length);
         if (length == 0) {
@@ -144,6 +156,7 @@ final class MirroredIo {
             return;
         }
         mirrored(OP_TRIM, s, offset, length, fua, ALL_MEMBERS, "trim");
+        counters.trim(length);
     }
 
     /**
@@ -294,6 +307,11 @@ final class MirroredIo {
      * failed from the good copy.
      */
     void read(IoSlot s, long offset, int length) throws ArrayException {
+        readSlot(s, offset, length);
+        counters.read(length);
+    }
+
+    private void readSlot(IoSlot s, long offset, int length) throws ArrayException {
         checkSlot(s, offset, length);
         if (length == 0) {
             return;
@@ -358,6 +376,34 @@ final class MirroredIo {
      * call is durable. Also tells the bitmap (lazy clearing may then clear idle chunks, W2).
      */
     void flush(IoSlot s) throws ArrayException {
+        memberFlush(s);
+        counters.flush();
+    }
+
+    /** A client's flush ({@link #flush(IoSlot)}) with a slot of its own; counted. */
+    void flush() throws ArrayException {
+        IoSlot s = acquireSlot();
+        try {
+            flush(s);
+        } finally {
+            releaseSlot(s);
+        }
+    }
+
+    /**
+     * The array's own flush (the bitmap daemon's, the housekeeper's before "clean", the stop's):
+     * as {@link #flush(IoSlot)}, not counted as a client request.
+     */
+    void memberFlush() throws ArrayException {
+        IoSlot s = acquireSlot();
+        try {
+            memberFlush(s);
+        } finally {
+            releaseSlot(s);
+        }
+    }
+
+    private void memberFlush(IoSlot s) throws ArrayException {
         if (readOnly) {
             // Nothing was written: nothing to make durable, and no member is touched.
             return;
@@ -378,15 +424,6 @@ final class MirroredIo {
         }
     }
 
-    void flush() throws ArrayException {
-        IoSlot s = acquireSlot();
-        try {
-            flush(s);
-        } finally {
-            releaseSlot(s);
-        }
-    }
-
     // ================================================================= any buffer
 
     /** Writes all of {@code src}'s remaining bytes at {@code offset} (any alignment), slot by slot. */
@@ -401,10 +438,12 @@ final class MirroredIo {
                 int head = (int) (at & (BLOCK - 1));
                 int n = Math.min(src.remaining(), s.capacity() - head);
                 s.data().clear().put(head, src, src.position(), n);
-                write(s, at, n, fua);
+                writeSlot(s, at, n, fua);
                 src.position(src.position() + n);
                 at += n;
             }
+            // One request however many slots it took.
+            counters.write(at - offset);
         } finally {
             releaseSlot(s);
         }
@@ -419,11 +458,12 @@ final class MirroredIo {
             while (dst.hasRemaining()) {
                 int head = (int) (at & (BLOCK - 1));
                 int n = Math.min(dst.remaining(), s.capacity() - head);
-                read(s, at, n);
+                readSlot(s, at, n);
                 dst.put(dst.position(), s.data().clear(), head, n);
                 dst.position(dst.position() + n);
                 at += n;
             }
+            counters.read(at - offset);
         } finally {
             releaseSlot(s);
         }

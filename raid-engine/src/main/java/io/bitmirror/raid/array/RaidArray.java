@@ -130,7 +130,8 @@ public final class RaidArray implements AutoCloseable {
         this.io = new MirroredIo(g.name(), g.sizeBytes(), members, metadata, barrier, bitmaps, fanout,
                 manager, () -> resync.active() || resync.pending() || resyncPending, opts.readOnly());
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
-        this.report = new StatusReport(g, members, metadata, resync, bitmaps, opts.readOnly(), () -> resyncPending);
+        this.report = new StatusReport(g, members, metadata, resync, bitmaps, opts.readOnly(), () -> resyncPending,
+                io::counters);
         members.listen(now -> {
             this.events.membersChanged(now);
             WriteIntentBitmap bitmap = bitmaps.bitmap();
@@ -518,7 +519,7 @@ public final class RaidArray implements AutoCloseable {
      */
     private void flushForBitmapDaemon() throws IOException {
         if (running) {
-            io.flush();
+            io.memberFlush();
         }
     }
 
@@ -561,13 +562,13 @@ public final class RaidArray implements AutoCloseable {
     private void finalFlush() {
         WriteIntentBitmap bitmap = bitmaps.bitmap();
         try {
-            io.flush();
+            io.memberFlush();
             if (bitmap != null && !members.current().degraded()) {
                 // As md does on a clean stop: run the daemon's two passes now, each followed
                 // by a member flush, so every idle chunk is cleared (W2 holds: the second
                 // pass clears only what was idle across a flush).
                 bitmap.daemonTick();
-                io.flush();
+                io.memberFlush();
                 bitmap.daemonTick();
             }
         } catch (IOException e) {

@@ -5,6 +5,7 @@ import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /** {@code detail}: one {@link ArrayStatus} built from the parts, members and sync pass seen together. */
 final class StatusReport {
@@ -15,10 +16,12 @@ final class StatusReport {
     private final BitmapHolder bitmaps;
     private final boolean readOnly;
     private final BooleanSupplier resyncPending;
+    private final Supplier<ArrayStatus.Io> io;
 
     StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, BitmapHolder bitmaps,
-            boolean readOnly, BooleanSupplier resyncPending) {
+            boolean readOnly, BooleanSupplier resyncPending, Supplier<ArrayStatus.Io> io) {
         this.g = g;
+        this.io = io;
         this.readOnly = readOnly;
         this.resyncPending = resyncPending;
         this.members = members;
@@ -69,6 +72,6 @@ final class StatusReport {
                 resync.totalSectors(), resync.speedKiB(), bitmap == null ? 0 : bitmap.chunks(),
                 bitmap == null ? 0 : bitmap.dirtyChunks(), bitmap == null ? 0 : bitmap.chunkBytes(),
                 bitmap == null ? 0 : bitmap.pageWrites(), bitmap == null ? 0 : bitmap.flushEpochs(),
-                resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors());
+                resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors(), io.get());
     }
 }

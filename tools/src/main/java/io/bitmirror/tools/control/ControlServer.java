@@ -61,6 +61,7 @@ public final class ControlServer implements AutoCloseable {
     private int sessions;
     /** What a stop request runs; null until the runner sets it. */
     private volatile StopHandler stopHandler;
+    private volatile String bitmapFile;
     /** The session answering a stop request, and when its answer is written. */
     private volatile Thread stopSession;
     private final CountDownLatch stopAnswered = new CountDownLatch(1);
@@ -286,6 +287,15 @@ public final class ControlServer implements AutoCloseable {
 
     RaidArray array() {
         return array;
+    }
+
+    /** The external bitmap file the array uses, for detail's Intent Bitmap; null for none or internal. */
+    public void bitmapFile(String path) {
+        this.bitmapFile = path;
+    }
+
+    String bitmapFile() {
+        return bitmapFile;
     }
 
     String exportUri() {

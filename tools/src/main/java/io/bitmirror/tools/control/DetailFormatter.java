@@ -83,6 +83,11 @@ public final class DetailFormatter {
             line(b, "Copied", String.format(Locale.ROOT, "%d chunks, %d KiB since assembly",
                     c.path("copiedChunks").asLong(), c.path("copiedBytes").asLong() / 1024));
         }
+        // Not an mdadm line (md keeps such counts in /proc/diskstats): ours, after mdadm's.
+        line(b, "I/O", String.format(Locale.ROOT, "%d reads (%d KiB), %d writes (%d KiB), %d trims (%d KiB), %d flushes",
+                c.path("reads").asLong(), c.path("readBytes").asLong() / 1024, c.path("writes").asLong(),
+                c.path("writeBytes").asLong() / 1024, c.path("trims").asLong(), c.path("trimBytes").asLong() / 1024,
+                c.path("flushes").asLong()));
         if (d.hasNonNull("export")) {
             line(b, "Export", d.path("export").asText());
         }

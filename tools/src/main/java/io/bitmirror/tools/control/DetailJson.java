@@ -29,7 +29,7 @@ public final class DetailJson {
             o.put("creationTime", Instant.ofEpochSecond(f.ctimeSeconds()).toString());
             o.put("updateTime", Instant.ofEpochSecond(f.utimeSeconds()).toString());
             o.put("usedDevSizeBytes", f.usedDevSectors() * 512);
-            // mdadm's "Intent Bitmap : Internal"; an external file's path is not known here.
+            // mdadm's "Intent Bitmap : Internal"; the detail request puts an external file's path.
             o.put("intentBitmap", f.internalBitmap() ? "Internal" : o.path("bitmap").isObject() ? "external file" : null);
         }
         return o;
@@ -99,6 +99,15 @@ public final class DetailJson {
         c.put("mismatchBytes", s.mismatchSectors() * 512);
         c.put("copiedChunks", s.resyncedChunks());
         c.put("copiedBytes", s.resyncedBytes());
+        // Client requests completed since assembly (ArrayStatus.Io).
+        ArrayStatus.Io io = s.io();
+        c.put("reads", io.reads());
+        c.put("readBytes", io.readBytes());
+        c.put("writes", io.writes());
+        c.put("writeBytes", io.writeBytes());
+        c.put("trims", io.trims());
+        c.put("trimBytes", io.trimBytes());
+        c.put("flushes", io.flushes());
         o.put("export", exportUri);
         ArrayNode ms = o.putArray("members");
         for (ArrayStatus.Member m : s.members()) {

@@ -1,6 +1,7 @@
 package io.bitmirror.tools.control;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** {@code {"request":"detail"}}: the detail object of docs/CONTROL.md, from one snapshot of the array. */
 final class DetailRequest implements RequestHandler {
@@ -17,6 +18,11 @@ final class DetailRequest implements RequestHandler {
 
     @Override
     public JsonNode handle(Request r) {
-        return DetailJson.of(r.array(), r.exportUri());
+        ObjectNode d = DetailJson.of(r.array(), r.exportUri());
+        String file = r.server().bitmapFile();
+        if (file != null && !"Internal".equals(d.path("intentBitmap").asText())) {
+            d.put("intentBitmap", file);
+        }
+        return d;
     }
 }
