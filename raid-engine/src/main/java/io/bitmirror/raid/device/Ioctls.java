@@ -33,6 +33,8 @@ public final class Ioctls {
 
         int open(String path, int flags);
 
+        long lseek(int fd, long offset, int whence);
+
         int close(int fd);
     }
 
@@ -72,6 +74,33 @@ public final class Ioctls {
         } finally {
             Holder.LIBC.close(fd);
         }
+    }
+
+    /** lseek's whence: the next data at or after the offset. */
+    public static final int SEEK_DATA = 3;
+    /** lseek's whence: the next hole at or after the offset (the end of the file counts as one). */
+    public static final int SEEK_HOLE = 4;
+    private static final int ENXIO = 6;
+
+    /**
+     * lseek(fd, offset, SEEK_DATA or SEEK_HOLE), for block status; -1 when the kernel says ENXIO
+     * (no data after {@code offset}, or {@code offset} at or past the end).
+     */
+    public static long seek(int fd, long offset, int whence, String name) throws IOException {
+        long r = Holder.LIBC.lseek(fd, offset, whence);
+        if (r < 0) {
+            if (Runtime.getSystemRuntime().getLastError() == ENXIO) {
+                return -1;
+            }
+            throw new IOException(name + ": lseek " + (whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE") + " at "
+                    + offset + " failed: " + errno());
+        }
+        return r;
+    }
+
+    /** Opens {@code path} O_RDONLY, for lseek; the caller closes it with {@link LibC#close}. */
+    public static int openForSeek(Path path) throws IOException {
+        return openReadOnly(path);
     }
 
     private static int openReadOnly(Path path) throws IOException {

@@ -2,6 +2,7 @@ package io.bitmirror.raid.member;
 
 import io.bitmirror.raid.device.DeviceInfo;
 import io.bitmirror.raid.device.DirectIo;
+import io.bitmirror.raid.device.Ioctls;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -23,6 +24,8 @@ public final class FileMemberDevice implements MemberDevice {
     private final FileLock lock;
     private final ByteBuffer zeroes;
     private final boolean readOnly;
+    /** A second descriptor of a regular file, for lseek (the channel does not give its own); -1 until needed. */
+    private int seekFd = -1;
 
     private FileMemberDevice(DeviceInfo info, FileChannel channel, FileLock lock, boolean readOnly) {
         this.info = info;
@@ -160,8 +163,42 @@ public final class FileMemberDevice implements MemberDevice {
         return new IOException(name() + ": opened read-only (the array is read-only)");
     }
 
+    /** SEEK_DATA on a regular file; a block device holds data everywhere. */
+    @Override
+    public long seekData(long position) throws IOException {
+        int fd = seekFd();
+        if (fd < 0) {
+            return position;
+        }
+        long r = Ioctls.seek(fd, position, Ioctls.SEEK_DATA, name());
+        return r < 0 ? Math.max(position, info.sizeBytes()) : r;
+    }
+
+    @Override
+    public long seekHole(long position) throws IOException {
+        int fd = seekFd();
+        if (fd < 0) {
+            return info.sizeBytes();
+        }
+        long r = Ioctls.seek(fd, position, Ioctls.SEEK_HOLE, name());
+        return r < 0 ? position : r;
+    }
+
+    private synchronized int seekFd() throws IOException {
+        if (seekFd < 0 && !info.blockDevice()) {
+            seekFd = Ioctls.openForSeek(info.path());
+        }
+        return seekFd;
+    }
+
     @Override
     public void close() throws IOException {
+        synchronized (this) {
+            if (seekFd >= 0) {
+                Ioctls.libc().close(seekFd);
+                seekFd = -1;
+            }
+        }
         try {
             if (lock.isValid()) {
                 lock.release();

@@ -1,0 +1,251 @@
+package io.bitmirror.raid.nbd;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
+import java.nio.channels.SocketChannel;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * TLS over a blocking socket with the JDK's {@link SSLEngine}, as a channel, so the connection's
+ * reader ({@link SocketInput}) and reply side ({@link ReplyOutput}) work on it unchanged.
+ * Reading (one thread: the reader) and writing (any thread) each hold their own lock: the engine
+ * allows one wrap and one unwrap at a time, concurrently. When unwrapping asks for a wrap (a
+ * post-handshake message such as a TLS 1.3 key update) the reader does it under the write lock.
+ */
+final class TlsChannel implements ByteChannel, GatheringByteChannel {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    private final SocketChannel raw;
+    private final SSLEngine engine;
+    private final Object readLock = new Object();
+    private final Object writeLock = new Object();
+    /** Received TLS records not yet unwrapped, in write mode. */
+    private final ByteBuffer netIn;
+    /** Plain text unwrapped and not yet read, in write mode. */
+    private final ByteBuffer appIn;
+    /** One wrapped record on its way out. */
+    private final ByteBuffer netOut;
+
+    private TlsChannel(SocketChannel raw, SSLEngine engine) {
+        this.raw = raw;
+        this.engine = engine;
+        SSLSession s = engine.getSession();
+        this.netIn = ByteBuffer.allocateDirect(s.getPacketBufferSize());
+        this.appIn = ByteBuffer.allocateDirect(s.getApplicationBufferSize());
+        this.netOut = ByteBuffer.allocateDirect(s.getPacketBufferSize());
+    }
+
+    /**
+     * The server side of a TLS handshake on {@code raw}, whose next byte is the client's first
+     * TLS record.
+     *
+     * @param needClientAuth refuse a client without a certificate the context trusts
+     */
+    static TlsChannel accept(SocketChannel raw, SSLContext context, boolean needClientAuth) throws IOException {
+        SSLEngine e = context.createSSLEngine();
+        e.setUseClientMode(false);
+        if (needClientAuth) {
+            e.setNeedClientAuth(true);
+        }
+        TlsChannel t = new TlsChannel(raw, e);
+        t.handshake();
+        return t;
+    }
+
+    /** The peer's name, for log lines. */
+    String describe() {
+        SSLSession s = engine.getSession();
+        return s.getProtocol() + " " + s.getCipherSuite();
+    }
+
+    private void handshake() throws IOException {
+        engine.beginHandshake();
+        while (true) {
+            switch (engine.getHandshakeStatus()) {
+                case NEED_WRAP:
+                    synchronized (writeLock) {
+                        wrapAndSend(new ByteBuffer[] {EMPTY}, 0, 1);
+                    }
+                    break;
+                case NEED_UNWRAP:
+                case NEED_UNWRAP_AGAIN:
+                    synchronized (readLock) {
+                        if (unwrapSome() < 0) {
+                            throw new EOFException("client closed the connection during the TLS handshake");
+                        }
+                    }
+                    break;
+                case NEED_TASK:
+                    runTasks();
+                    break;
+                default:
+                    // FINISHED or NOT_HANDSHAKING
+                    return;
+            }
+            if (engine.isInboundDone() || engine.isOutboundDone()) {
+                throw new SSLException("TLS closed during the handshake");
+            }
+        }
+    }
+
+    private void runTasks() {
+        Runnable r;
+        while ((r = engine.getDelegatedTask()) != null) {
+            r.run();
+        }
+    }
+
+    /**
+     * Unwraps what is buffered, reading the socket when a record is incomplete, until some
+     * plain text or a handshake step came of it. Read lock held.
+     *
+     * @return bytes of plain text now in {@link #appIn}, or -1 at end of stream
+     */
+    private int unwrapSome() throws IOException {
+        while (true) {
+            netIn.flip();
+            SSLEngineResult r;
+            try {
+                r = engine.unwrap(netIn, appIn);
+            } finally {
+                netIn.compact();
+            }
+            switch (r.getStatus()) {
+                case OK:
+                    if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                        runTasks();
+                    }
+                    // A record was consumed: plain text, or a handshake step the caller acts on.
+                    return appIn.position();
+                case BUFFER_UNDERFLOW:
+                    if (!netIn.hasRemaining()) {
+                        throw new SSLException("TLS record larger than the packet buffer");
+                    }
+                    if (raw.read(netIn) < 0) {
+                        return -1;
+                    }
+                    break;
+                case BUFFER_OVERFLOW:
+                    // appIn is full of plain text the caller has not taken: let it take some.
+                    return appIn.position();
+                case CLOSED:
+                default:
+                    return -1;
+            }
+        }
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        synchronized (readLock) {
+            while (appIn.position() == 0) {
+                if (unwrapSome() < 0) {
+                    return -1;
+                }
+                if (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                    runTasks();
+                }
+                if (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_WRAP) {
+                    // A post-handshake message wants an answer (TLS 1.3 key update).
+                    synchronized (writeLock) {
+                        wrapAndSend(new ByteBuffer[] {EMPTY}, 0, 1);
+                    }
+                }
+            }
+            appIn.flip();
+            int n = Math.min(appIn.remaining(), dst.remaining());
+            int lim = appIn.limit();
+            appIn.limit(appIn.position() + n);
+            dst.put(appIn);
+            appIn.limit(lim);
+            appIn.compact();
+            return n;
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return (int) write(new ByteBuffer[] {src}, 0, 1);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        synchronized (writeLock) {
+            return wrapAndSend(srcs, offset, length);
+        }
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs) throws IOException {
+        return write(srcs, 0, srcs.length);
+    }
+
+    /** Wraps all of {@code srcs} (or one handshake record when they are empty) and sends it. Write lock held. */
+    private long wrapAndSend(ByteBuffer[] srcs, int offset, int length) throws IOException {
+        long total = 0;
+        boolean once = true;
+        while (once || remaining(srcs, offset, length) > 0) {
+            once = false;
+            netOut.clear();
+            SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
+            if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+                throw new SSLException("TLS connection closed");
+            }
+            if (r.getStatus() != SSLEngineResult.Status.OK) {
+                throw new SSLException("TLS wrap: " + r.getStatus());
+            }
+            if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                runTasks();
+            }
+            total += r.bytesConsumed();
+            netOut.flip();
+            while (netOut.hasRemaining()) {
+                raw.write(netOut);
+            }
+        }
+        return total;
+    }
+
+    private static long remaining(ByteBuffer[] b, int offset, int length) {
+        long n = 0;
+        for (int i = offset; i < offset + length; i++) {
+            n += b[i].remaining();
+        }
+        return n;
+    }
+
+    /** Sends close_notify, best effort, before the socket is closed. */
+    void closeOutbound() {
+        synchronized (writeLock) {
+            try {
+                engine.closeOutbound();
+                netOut.clear();
+                engine.wrap(EMPTY, netOut);
+                netOut.flip();
+                while (netOut.hasRemaining()) {
+                    raw.write(netOut);
+                }
+            } catch (IOException ignored) {
+                // the peer may be gone already
+            }
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return raw.isOpen();
+    }
+
+    @Override
+    public void close() throws IOException {
+        raw.close();
+    }
+}
