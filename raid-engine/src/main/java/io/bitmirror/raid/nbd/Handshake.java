@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
  * {@link #ECHO_CHARS} characters of what the client sent.
  */
 final class Handshake {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Handshake.class);
     /** What the client chose. */
     enum Outcome { TRANSMIT, ABORT }
 
@@ -45,9 +46,12 @@ final class Handshake {
     private boolean tls;
     private boolean structured;
     private boolean baseAllocation;
+    private final int id;
+    private boolean refusedPlain;
 
-    Handshake(SocketChannel raw, NbdServer server, long size, int preferredBlock) {
+    Handshake(SocketChannel raw, NbdServer server, int id, long size, int preferredBlock) {
         this.raw = raw;
+        this.id = id;
         this.ch = raw;
         this.server = server;
         this.exportName = server.exportName();
@@ -108,6 +112,11 @@ final class Handshake {
                 if (option == Nbd.OPT_EXPORT_NAME) {
                     // No error reply exists for this option: the protocol says close.
                     throw new IOException("EXPORT_NAME before TLS, which is required");
+                }
+                if (!refusedPlain) {
+                    // One line per connection, however many options it tries.
+                    refusedPlain = true;
+                    LOG.info("connection {}: option {} refused before TLS (--tls=require)", id, option);
                 }
                 reply(option, Nbd.REP_ERR_TLS_REQD, msg("TLS is required: use STARTTLS first"));
                 continue;

@@ -199,7 +199,7 @@ final class NbdConnection implements Runnable {
     public void run() {
         reader = Thread.currentThread();
         try {
-            Handshake hs = new Handshake(ch, server, array.sizeBytes(), BLOCK);
+            Handshake hs = new Handshake(ch, server, id, array.sizeBytes(), BLOCK);
             Handshake.Outcome o = hs.run();
             handshakeDeadline = 0;
             if (o == Handshake.Outcome.TRANSMIT) {
