@@ -17,7 +17,7 @@ public record NbdOptions(Dispatch dispatch, TlsMode tls, SSLContext tlsContext, 
         int maxConnections, long handshakeMillis) {
 
     /** Default of {@code --max-connections}. */
-    public static final int DEFAULT_MAX_CONNECTIONS = 64;
+    public static final int DEFAULT_MAX_CONNECTIONS = 128;
     /** Default handshake time limit: nbdkit's --timeout is off by default; a minute is generous for any client. */
     public static final long DEFAULT_HANDSHAKE_MILLIS = 60_000;
 
