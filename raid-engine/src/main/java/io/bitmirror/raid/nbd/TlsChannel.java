@@ -34,13 +34,19 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     /** One wrapped record on its way out. */
     private final ByteBuffer netOut;
 
+    /** TLS records per socket read or write at most: fewer system calls than one record each. */
+    private static final int RECORDS_PER_IO = 4;
+    private final int packetBytes;
+
     private TlsChannel(SocketChannel raw, SSLEngine engine) {
         this.raw = raw;
         this.engine = engine;
         SSLSession s = engine.getSession();
-        this.netIn = ByteBuffer.allocateDirect(s.getPacketBufferSize());
-        this.appIn = ByteBuffer.allocateDirect(s.getApplicationBufferSize());
-        this.netOut = ByteBuffer.allocateDirect(s.getPacketBufferSize());
+        this.packetBytes = s.getPacketBufferSize();
+        // Heap buffers: the JDK's record ciphers work on arrays; direct buffers cost a copy each way.
+        this.netIn = ByteBuffer.allocate(RECORDS_PER_IO * packetBytes);
+        this.appIn = ByteBuffer.allocate(s.getApplicationBufferSize());
+        this.netOut = ByteBuffer.allocate(RECORDS_PER_IO * packetBytes);
     }
 
     /**
@@ -160,15 +166,37 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
                     }
                 }
             }
-            appIn.flip();
-            int n = Math.min(appIn.remaining(), dst.remaining());
-            int lim = appIn.limit();
-            appIn.limit(appIn.position() + n);
-            dst.put(appIn);
-            appIn.limit(lim);
-            appIn.compact();
+            int n = drain(dst);
+            // Records already received are unwrapped too, without touching the socket: one
+            // read of the socket brings in several.
+            while (dst.hasRemaining() && appIn.position() == 0 && netIn.position() > 0) {
+                netIn.flip();
+                SSLEngineResult r;
+                try {
+                    r = engine.unwrap(netIn, appIn);
+                } finally {
+                    netIn.compact();
+                }
+                if (r.getStatus() != SSLEngineResult.Status.OK || r.bytesProduced() == 0
+                        || r.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING) {
+                    break;
+                }
+                n += drain(dst);
+            }
             return n;
         }
+    }
+
+    /** Moves plain text from {@link #appIn} to {@code dst}. Read lock held. */
+    private int drain(ByteBuffer dst) {
+        appIn.flip();
+        int n = Math.min(appIn.remaining(), dst.remaining());
+        int lim = appIn.limit();
+        appIn.limit(appIn.position() + n);
+        dst.put(appIn);
+        appIn.limit(lim);
+        appIn.compact();
+        return n;
     }
 
     @Override
@@ -195,17 +223,25 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
         while (once || remaining(srcs, offset, length) > 0) {
             once = false;
             netOut.clear();
-            SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
-            if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
-                throw new SSLException("TLS connection closed");
-            }
-            if (r.getStatus() != SSLEngineResult.Status.OK) {
-                throw new SSLException("TLS wrap: " + r.getStatus());
-            }
-            if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
-                runTasks();
-            }
-            total += r.bytesConsumed();
+            // Several records into one socket write while they fit.
+            do {
+                SSLEngineResult r = engine.wrap(srcs, offset, length, netOut);
+                if (r.getStatus() == SSLEngineResult.Status.CLOSED) {
+                    throw new SSLException("TLS connection closed");
+                }
+                if (r.getStatus() != SSLEngineResult.Status.OK) {
+                    throw new SSLException("TLS wrap: " + r.getStatus());
+                }
+                if (r.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
+                    runTasks();
+                }
+                total += r.bytesConsumed();
+                if (r.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING
+                        && r.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.FINISHED) {
+                    // handshaking: one record, and the caller decides the next step
+                    break;
+                }
+            } while (netOut.remaining() >= packetBytes && remaining(srcs, offset, length) > 0);
             netOut.flip();
             while (netOut.hasRemaining()) {
                 raw.write(netOut);
