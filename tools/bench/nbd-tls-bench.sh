@@ -55,19 +55,28 @@ start() { # extra args...
 }
 stop() { kill "$pid"; wait "$pid" || true; pid=; rm -f "$work/c"; }
 
+# CPU seconds (user + system) the server has used so far.
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$pid/stat"; }
+
 iops() { # uri
   HOME="$home" fio --name=b --ioengine=nbd --uri="$1" --rw=randwrite --bs=4k --iodepth=32 --size=$((size / 2)) \
     --time_based --runtime="$runtime" --ramp_time=3 --output-format=json 2>/dev/null \
     | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"iops":[0-9.]*' | head -1 | cut -d: -f2
 }
 
+# The server's CPU per write (µs), over the ramp and the run: what TLS costs the server alone,
+# apart from the client's own TLS, which competes for the same CPUs.
+per_write() { # cpu0 cpu1 iops
+  echo "($2 - $1) * 1000000 / ($3 * ($runtime + 3))" | bc -l
+}
 plain=(); tls=()
 for r in $(seq "$rounds"); do
-  start
-  p=$(iops "nbd://127.0.0.1:$port/"); plain+=("$p"); stop
-  start --tls=require --tls-certificates="$certs"
-  t=$(iops "nbds://localhost:$port/"); tls+=("$t"); stop
-  printf 'round %d: plain %.0f IOPS, tls %.0f IOPS\n' "$r" "$p" "$t"
+  start; c0=$(cpu)
+  p=$(iops "nbd://127.0.0.1:$port/"); pc=$(per_write "$c0" "$(cpu)" "$p"); plain+=("$p"); stop
+  start --tls=require --tls-certificates="$certs"; c0=$(cpu)
+  t=$(iops "nbds://localhost:$port/"); tc=$(per_write "$c0" "$(cpu)" "$t"); tls+=("$t"); stop
+  printf 'round %d: plain %.0f IOPS (server %.1f us CPU/write), tls %.0f IOPS (server %.1f us CPU/write)\n' \
+    "$r" "$p" "$pc" "$t" "$tc"
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 mp=$(median "${plain[@]}"); mt=$(median "${tls[@]}")

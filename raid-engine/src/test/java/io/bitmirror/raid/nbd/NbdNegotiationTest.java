@@ -163,6 +163,28 @@ class NbdNegotiationTest {
         }
     }
 
+    /**
+     * A hole must be a hole on every in-sync member, since reads may come from any of them:
+     * zeroes written into the second member's file behind the array's back (the bytes stay the
+     * same, the file is now allocated there) make that range data. Checking only the first
+     * member (the mutant this catches) would call it a hole.
+     */
+    @Test
+    void aHoleMustBeAHoleOnEveryInSyncMember() throws Exception {
+        serve(NbdOptions.defaults(Dispatch.AUTO));
+        Path m1 = dir.resolve("m1.img");
+        long dataOffset = io.bitmirror.raid.metadata.MetadataReader.read(m1).superblock().dataOffset() * 512;
+        try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(m1,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            f.write(ByteBuffer.allocate(65536), dataOffset + (2 << 20));
+            f.force(true);
+        }
+        try (RawNbdClient c = new RawNbdClient(sock).structuredHandshake(true)) {
+            assertArrayEquals(new long[][] {{2 << 20, 3}, {65536, 0}, {(2 << 20) - 65536, 3}},
+                    blockStatus(c, 0, 4 << 20, 0));
+        }
+    }
+
     private static List<Integer> types(List<RawNbdClient.OptionReply> r) {
         return r.stream().map(RawNbdClient.OptionReply::type).toList();
     }
