@@ -149,6 +149,24 @@ class NbdTlsTest {
     }
 
     @Test
+    void onServesPlainAndTlsClients() throws Exception {
+        External.requireTool("nbdinfo");
+        Path[] c = certificates(dir);
+        List<Path> m = NbdClientsTest.createArray(dir, 64L << 20);
+        int port = freePort();
+        try (ArrayProcess a = startTcp(dir, port, m, "--tls=on", "--tls-certificates=" + c[0])) {
+            External.Run tls = External.run("nbdinfo", "--json", tlsUri(port, c[1]));
+            assertEquals(0, tls.rc(), tls.err() + a.output());
+            assertTrue(tls.out().replace(" ", "").contains("\"TLS\":true"), tls.out());
+            External.Run plain = External.run("nbdinfo", "--json", "nbd://localhost:" + port);
+            assertEquals(0, plain.rc(), plain.err() + a.output());
+            String j = plain.out().replace(" ", "");
+            assertTrue(j.contains("\"TLS\":false") && j.contains("\"structured\":true"), j);
+            assertEquals(0, a.stop(), a.output());
+        }
+    }
+
+    @Test
     void verifyPeerRefusesClientsWithoutAValidCertificate() throws Exception {
         External.requireTool("nbdinfo");
         Path[] c = certificates(dir);
