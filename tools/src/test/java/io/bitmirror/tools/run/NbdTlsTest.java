@@ -149,6 +149,22 @@ class NbdTlsTest {
     }
 
     @Test
+    void allowRemoteWithoutTlsWarns() throws Exception {
+        List<Path> m = NbdClientsTest.createArray(dir, 32L << 20);
+        int port = freePort();
+        try (ArrayProcess a = startTcp(dir, port, m, "--allow-remote")) {
+            assertEquals(0, a.stop(), a.output());
+            assertEquals(1, a.output().lines().filter(l -> l.contains("[WARN]")
+                    && l.contains("--allow-remote without TLS: blocks travel in clear text")).count(), a.output());
+        }
+        Path[] c = certificates(dir);
+        try (ArrayProcess a = startTcp(dir, port, m, "--allow-remote", "--tls=require", "--tls-certificates=" + c[0])) {
+            assertEquals(0, a.stop(), a.output());
+            assertFalse(a.output().contains("without TLS"), a.output());
+        }
+    }
+
+    @Test
     void onServesPlainAndTlsClients() throws Exception {
         External.requireTool("nbdinfo");
         Path[] c = certificates(dir);
