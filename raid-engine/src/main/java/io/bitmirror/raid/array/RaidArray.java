@@ -433,6 +433,71 @@ public final class RaidArray implements AutoCloseable {
         return events.subscribe(listener, capacity);
     }
 
+    // ================================================================= allocation (NBD block status)
+
+    /**
+     * True when {@code offset} lies in a hole: unallocated on every in-sync member (lseek
+     * SEEK_DATA on a file; a block device is data everywhere). Every in-sync member must agree,
+     * because reads may come from any of them; a hole on all of them reads as zeroes whichever
+     * one serves it. A snapshot: a write may fill the hole right after.
+     */
+    public boolean holeAt(long offset) throws ArrayException {
+        int mask = members.current().inSyncMask;
+        if (mask == 0 || offset >= sizeBytes()) {
+            return false;
+        }
+        try {
+            for (int s = 0; s < 32; s++) {
+                if ((mask & (1 << s)) != 0 && fanout.device(s).seekData(offset) <= offset) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            throw new ArrayException("allocation at " + offset + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Where the run that contains {@code offset} (a hole or data, as {@link #holeAt} says) ends,
+     * at most {@code limit}: a hole run ends at the first data of any in-sync member, a data run
+     * where every in-sync member has a hole.
+     */
+    public long runEnd(long offset, long limit, boolean hole) throws ArrayException {
+        int mask = members.current().inSyncMask;
+        long end = Math.min(limit, sizeBytes());
+        if (mask == 0) {
+            return end;
+        }
+        try {
+            if (hole) {
+                long e = end;
+                for (int s = 0; s < 32; s++) {
+                    if ((mask & (1 << s)) != 0) {
+                        e = Math.min(e, fanout.device(s).seekData(offset));
+                    }
+                }
+                return Math.max(e, Math.min(offset + 1, end));
+            }
+            long e = offset;
+            while (e < end) {
+                long next = e;
+                for (int s = 0; s < 32; s++) {
+                    if ((mask & (1 << s)) != 0 && fanout.device(s).seekData(e) <= e) {
+                        next = Math.max(next, fanout.device(s).seekHole(e));
+                    }
+                }
+                if (next <= e) {
+                    break;
+                }
+                e = next;
+            }
+            return Math.min(Math.max(e, Math.min(offset + 1, end)), end);
+        } catch (IOException e) {
+            throw new ArrayException("allocation at " + offset + ": " + e.getMessage(), e);
+        }
+    }
+
     // ================================================================= status and stop
 
     /** A snapshot for {@code detail}. */

@@ -12,7 +12,7 @@ import jnr.posix.POSIXFactory;
 
 /**
  * The block-device ioctls Java has no API for, called through jnr-ffi (jnr-posix has no ioctl).
- * Used at open time only, never on the I/O path.
+ * Used at open time only, never on the I/O path, except lseek for block status and fallocate for trims.
  */
 public final class Ioctls {
     private Ioctls() {
@@ -24,6 +24,7 @@ public final class Ioctls {
     static final long BLKSSZGET = 0x1268L;
 
     private static final int O_RDONLY = 0;
+    private static final int O_RDWR = 2;
 
     /** The libc functions we need; jnr-ffi binds them at first use. */
     public interface LibC {
@@ -32,6 +33,10 @@ public final class Ioctls {
         int ioctl(int fd, long request, IntByReference out);
 
         int open(String path, int flags);
+
+        long lseek(int fd, long offset, int whence);
+
+        int fallocate(int fd, int mode, long offset, long length);
 
         int close(int fd);
     }
@@ -74,10 +79,67 @@ public final class Ioctls {
         }
     }
 
+    /** lseek's whence: the next data at or after the offset. */
+    public static final int SEEK_DATA = 3;
+    /** lseek's whence: the next hole at or after the offset (the end of the file counts as one). */
+    public static final int SEEK_HOLE = 4;
+    private static final int ENXIO = 6;
+
+    /**
+     * lseek(fd, offset, SEEK_DATA or SEEK_HOLE), for block status; -1 when the kernel says ENXIO
+     * (no data after {@code offset}, or {@code offset} at or past the end).
+     */
+    public static long seek(int fd, long offset, int whence, String name) throws IOException {
+        long r = Holder.LIBC.lseek(fd, offset, whence);
+        if (r < 0) {
+            if (Runtime.getSystemRuntime().getLastError() == ENXIO) {
+                return -1;
+            }
+            throw new IOException(name + ": lseek " + (whence == SEEK_DATA ? "SEEK_DATA" : "SEEK_HOLE") + " at "
+                    + offset + " failed: " + errno());
+        }
+        return r;
+    }
+
+    /** Opens {@code path} O_RDONLY, for lseek; the caller closes it with {@link LibC#close}. */
+    public static int openForSeek(Path path) throws IOException {
+        return openReadOnly(path);
+    }
+
     private static int openReadOnly(Path path) throws IOException {
         int fd = Holder.LIBC.open(path.toString(), O_RDONLY);
         if (fd < 0) {
             throw new IOException(path + ": cannot open: " + errno());
+        }
+        return fd;
+    }
+
+    /** fallocate's mode bits: keep the file's size, free the range's blocks. */
+    private static final int FALLOC_FL_KEEP_SIZE = 1;
+    private static final int FALLOC_FL_PUNCH_HOLE = 2;
+    private static final int EOPNOTSUPP = 95;
+
+    /**
+     * fallocate(fd, PUNCH_HOLE | KEEP_SIZE, offset, length): the range reads as zeroes and holds
+     * no blocks. On the trim path: no allocation (primitive arguments only).
+     *
+     * @return false when the filesystem cannot punch holes (EOPNOTSUPP); the caller writes zeroes
+     */
+    public static boolean punchHole(int fd, long offset, long length, String name) throws IOException {
+        if (Holder.LIBC.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) == 0) {
+            return true;
+        }
+        if (Runtime.getSystemRuntime().getLastError() == EOPNOTSUPP) {
+            return false;
+        }
+        throw new IOException(name + ": punching a hole at " + offset + " length " + length + " failed: " + errno());
+    }
+
+    /** Opens a regular file O_RDWR (not O_DIRECT), for fallocate; the caller closes it with {@link LibC#close}. */
+    public static int openForPunch(Path path) throws IOException {
+        int fd = Holder.LIBC.open(path.toString(), O_RDWR);
+        if (fd < 0) {
+            throw new IOException(path + ": cannot open for punching holes: " + errno());
         }
         return fd;
     }

@@ -75,6 +75,23 @@ public final class DataArea implements MemberDevice {
         device.trim(at(position, length), length);
     }
 
+    /** Member positions are shifted back to array offsets and clamped to the data area. */
+    @Override
+    public long seekData(long position) throws IOException {
+        if (position >= size) {
+            return size;
+        }
+        return Math.max(position, Math.min(size, device.seekData(offset + position) - offset));
+    }
+
+    @Override
+    public long seekHole(long position) throws IOException {
+        if (position >= size) {
+            return size;
+        }
+        return Math.max(position, Math.min(size, device.seekHole(offset + position) - offset));
+    }
+
     @Override
     public void close() throws IOException {
         device.close();

@@ -59,4 +59,14 @@ public abstract class ForwardingMemberDevice implements MemberDevice {
     public void close() throws IOException {
         device.close();
     }
+
+    @Override
+    public long seekData(long position) throws IOException {
+        return device.seekData(position);
+    }
+
+    @Override
+    public long seekHole(long position) throws IOException {
+        return device.seekHole(position);
+    }
 }

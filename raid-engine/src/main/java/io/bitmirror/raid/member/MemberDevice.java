@@ -48,4 +48,21 @@ public interface MemberDevice extends Closeable {
      * reads as zeroes on every member, so mirrors stay identical.
      */
     void trim(long position, long length) throws IOException;
+
+    /**
+     * The first position at or after {@code position} that may hold data (lseek SEEK_DATA), or
+     * {@link #sizeBytes()} when only holes follow. A device that cannot tell says data everywhere:
+     * this default. Used for NBD block status, never on the I/O path.
+     */
+    default long seekData(long position) throws IOException {
+        return position;
+    }
+
+    /**
+     * The first position at or after {@code position} that is a hole (reads as zeroes without
+     * being stored), or {@link #sizeBytes()}. A device that cannot tell has none: this default.
+     */
+    default long seekHole(long position) throws IOException {
+        return sizeBytes();
+    }
 }

@@ -29,14 +29,18 @@ public final class Nbd {
     public static final int OPT_ABORT = 2;
     /** List exports. */
     public static final int OPT_LIST = 3;
-    /** TLS (not offered). */
+    /** Upgrade the connection to TLS. */
     public static final int OPT_STARTTLS = 5;
     /** Describe an export. */
     public static final int OPT_INFO = 6;
     /** Describe an export and start transmission. */
     public static final int OPT_GO = 7;
-    /** Structured replies (not offered: simple replies only). */
+    /** Structured replies. */
     public static final int OPT_STRUCTURED_REPLY = 8;
+    /** List meta contexts. */
+    public static final int OPT_LIST_META_CONTEXT = 9;
+    /** Select meta contexts for NBD_CMD_BLOCK_STATUS. */
+    public static final int OPT_SET_META_CONTEXT = 10;
 
     /** Option reply: done. */
     public static final int REP_ACK = 1;
@@ -44,6 +48,8 @@ public final class Nbd {
     public static final int REP_SERVER = 2;
     /** Option reply: information (OPT_INFO/OPT_GO). */
     public static final int REP_INFO = 3;
+    /** Option reply: a meta context (id and name). */
+    public static final int REP_META_CONTEXT = 4;
     /** Error bit of option replies. */
     public static final int REP_FLAG_ERROR = 0x80000000;
     /** Option not supported. */
@@ -54,8 +60,17 @@ public final class Nbd {
     public static final int REP_ERR_INVALID = REP_FLAG_ERROR | 3;
     /** No such export. */
     public static final int REP_ERR_UNKNOWN = REP_FLAG_ERROR | 6;
+    /** TLS required first. */
+    public static final int REP_ERR_TLS_REQD = REP_FLAG_ERROR | 5;
     /** Option data too large. */
     public static final int REP_ERR_TOO_BIG = REP_FLAG_ERROR | 9;
+
+    /** The meta context of allocation status (doc/proto.md "base:allocation"). */
+    public static final String META_BASE_ALLOCATION = "base:allocation";
+    /** Block status flag of base:allocation: not allocated. */
+    public static final int STATE_HOLE = 1;
+    /** Block status flag of base:allocation: reads as zeroes. */
+    public static final int STATE_ZERO = 2;
 
     /** NBD_INFO_EXPORT: size and transmission flags. */
     public static final int INFO_EXPORT = 0;
@@ -79,6 +94,8 @@ public final class Nbd {
     public static final int TFLAG_SEND_TRIM = 32;
     /** WRITE_ZEROES is supported. */
     public static final int TFLAG_SEND_WRITE_ZEROES = 64;
+    /** The DF (do not fragment) command flag is understood (structured replies only). */
+    public static final int TFLAG_SEND_DF = 128;
     /** A FLUSH on one connection covers writes of every connection. */
     public static final int TFLAG_CAN_MULTI_CONN = 256;
 
@@ -91,6 +108,22 @@ public final class Nbd {
     public static final int REQUEST_LENGTH = 28;
     /** Bytes of a simple reply header. */
     public static final int REPLY_LENGTH = 16;
+    /** Structured reply magic. */
+    public static final int STRUCTURED_REPLY_MAGIC = 0x668e33ef;
+    /** Bytes of a structured reply chunk header. */
+    public static final int CHUNK_LENGTH = 20;
+    /** Chunk flag: the last chunk of the reply. */
+    public static final int REPLY_FLAG_DONE = 1;
+    /** Chunk type: no payload (a success without data). */
+    public static final int REPLY_TYPE_NONE = 0;
+    /** Chunk type: data at an offset. */
+    public static final int REPLY_TYPE_OFFSET_DATA = 1;
+    /** Chunk type: a range that reads as zeroes. */
+    public static final int REPLY_TYPE_OFFSET_HOLE = 2;
+    /** Chunk type: block status descriptors of one meta context. */
+    public static final int REPLY_TYPE_BLOCK_STATUS = 5;
+    /** Chunk type: an error (errno, message). */
+    public static final int REPLY_TYPE_ERROR = (1 << 15) | 1;
 
     /** Read. */
     public static final int CMD_READ = 0;
@@ -104,11 +137,17 @@ public final class Nbd {
     public static final int CMD_TRIM = 4;
     /** Write zeroes. */
     public static final int CMD_WRITE_ZEROES = 6;
+    /** Block status of the selected meta contexts. */
+    public static final int CMD_BLOCK_STATUS = 7;
 
     /** Command flag: force unit access. */
     public static final int CMD_FLAG_FUA = 1;
     /** Command flag: do not punch holes (WRITE_ZEROES). */
     public static final int CMD_FLAG_NO_HOLE = 2;
+    /** Command flag: a read's reply in one data chunk (structured replies). */
+    public static final int CMD_FLAG_DF = 4;
+    /** Command flag: block status of one extent only. */
+    public static final int CMD_FLAG_REQ_ONE = 8;
 
     /** Operation not permitted. */
     public static final int EPERM = 1;

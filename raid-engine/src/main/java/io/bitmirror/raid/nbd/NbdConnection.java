@@ -8,6 +8,8 @@ import io.bitmirror.raid.io.SlotPool;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -61,7 +63,7 @@ final class NbdConnection implements Runnable {
     /** One request in flight, reused. */
     static final class Request {
         final int index;
-        final ByteBuffer replyHeader = ByteBuffer.allocateDirect(Nbd.REPLY_LENGTH).order(ByteOrder.BIG_ENDIAN);
+        final ByteBuffer replyHeader = ByteBuffer.allocateDirect(ReplyOutput.MAX_HEADER).order(ByteOrder.BIG_ENDIAN);
         /** Header, then a read's data: its slot (reader) or its staging chunks (workers). */
         final ByteBuffer[] gather = new ByteBuffer[1 + StagingBuffers.PER_REQUEST];
         /** The staging chunks a dispatched read's reply waits in, as a mask (0: none). */
@@ -130,8 +132,15 @@ final class NbdConnection implements Runnable {
     private final Request[] requests = new Request[REQUESTS];
     private final SlotPool freeRequests = new SlotPool(REQUESTS);
     private final Worker[] workers = new Worker[WORKERS];
-    private final ReplyOutput out;
-    private final SocketInput in;
+    /** Made once the handshake chose the channel (the socket, or TLS over it); before the workers start. */
+    private ReplyOutput out;
+    private SocketInput in;
+    /** base:allocation was selected: BLOCK_STATUS is served. */
+    private boolean blockStatus;
+    /** Descriptors of one BLOCK_STATUS reply: length in the high half, flags in the low half. */
+    private final long[] extents = new long[MAX_EXTENTS];
+    /** Until transmission starts, when the server closes this connection; 0 after. */
+    private volatile long handshakeDeadline;
     private final InlinePolicy policy;
     private final RequestHeader header = new RequestHeader();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -143,16 +152,16 @@ final class NbdConnection implements Runnable {
     private final boolean readOnly;
     private int next;
 
-    NbdConnection(SocketChannel ch, NbdServer server, int id) {
+    /** Descriptors per BLOCK_STATUS reply at most (8 KiB of payload); the client asks again for the rest. */
+    static final int MAX_EXTENTS = 1024;
+
+    NbdConnection(SocketChannel ch, NbdServer server, int id, long handshakeDeadline) {
         this.ch = ch;
         this.server = server;
         this.array = server.array();
         this.readOnly = server.readOnly();
         this.id = id;
-        this.out = new ReplyOutput(ch, id, BATCH_BYTES);
-        // Batched replies go out before the reader may block on the socket: the client may be
-        // waiting for them before it sends anything more.
-        this.in = new SocketInput(ch, INPUT_BYTES, out::flush);
+        this.handshakeDeadline = handshakeDeadline;
         this.policy = new InlinePolicy(server.dispatch());
         this.staging = new StagingBuffers(array.maxIoBytes());
         for (int i = 0; i < REQUESTS; i++) {
@@ -164,6 +173,17 @@ final class NbdConnection implements Runnable {
     }
 
     private volatile Thread reader;
+    private TlsChannel tls;
+
+    int id() {
+        return id;
+    }
+
+    /** True while in the handshake past its deadline. */
+    boolean handshakeOverdue(long now) {
+        long d = handshakeDeadline;
+        return d != 0 && now - d > 0;
+    }
 
     /** Threads that serve requests (the reader and the workers), for allocation measurements. */
     Thread[] workerThreads() {
@@ -179,16 +199,36 @@ final class NbdConnection implements Runnable {
     public void run() {
         reader = Thread.currentThread();
         try {
-            Handshake.Outcome o = new Handshake(ch, server.exportName(), server.description(), array.sizeBytes(),
-                    server.transmissionFlags(), BLOCK).run();
+            Handshake hs = new Handshake(ch, server, id, array.sizeBytes(), BLOCK);
+            Handshake.Outcome o = hs.run();
+            handshakeDeadline = 0;
             if (o == Handshake.Outcome.TRANSMIT) {
+                ByteChannel c = hs.channel();
+                this.tls = c instanceof TlsChannel ? (TlsChannel) c : null;
+                this.out = new ReplyOutput((GatheringByteChannel) c, id, BATCH_BYTES);
+                out.structured(hs.structured());
+                this.blockStatus = hs.baseAllocation();
+                // Batched replies go out before the reader may block on the socket: the client may be
+                // waiting for them before it sends anything more.
+                this.in = new SocketInput(c, INPUT_BYTES, out::flush);
+                if (tls != null) {
+                    LOG.debug("connection {}: {}", id, tls.describe());
+                }
                 for (Worker w : workers) {
                     w.thread.start();
                 }
                 transmit();
             }
+        } catch (Handshake.TlsFailure e) {
+            // One line: a failed TLS handshake is the client's problem, never the server's.
+            LOG.warn("connection {}: {}", id, e.getMessage());
         } catch (IOException e) {
-            LOG.debug("connection {}: {}", id, e.getMessage());
+            if (handshakeDeadline != 0) {
+                // A refusal in the handshake (bad magic, unknown export, TLS required): one line.
+                LOG.info("connection {}: handshake ended: {}", id, e.getMessage());
+            } else {
+                LOG.debug("connection {}: {}", id, e.getMessage());
+            }
         } catch (RuntimeException e) {
             LOG.warn("connection {}: {}", id, e.toString());
         } finally {
@@ -291,6 +331,14 @@ final class NbdConnection implements Runnable {
                     r.slot = slot();
                     dispatch(r);
                     break;
+                case Nbd.CMD_BLOCK_STATUS:
+                    if (!blockStatus || length == 0 || !inRange) {
+                        // No context selected, or a range the protocol forbids.
+                        refuse(r, Nbd.EINVAL);
+                        continue;
+                    }
+                    blockStatus(r);
+                    continue;
                 default:
                     // Unknown commands carry no payload we could skip reliably only for writes;
                     // anything else gets EINVAL, as the protocol asks.
@@ -316,7 +364,40 @@ final class NbdConnection implements Runnable {
 
     /** An error reply from the reader for a request it did not run. */
     private void refuse(Request r, int error) {
-        out.queue(error, r.cookie, null);
+        out.queue(error, r.cookie, 0, null);
+        releaseRequest(r);
+    }
+
+    /**
+     * BLOCK_STATUS of base:allocation, on the reader (a few lseeks per extent): at most
+     * {@link #MAX_EXTENTS} descriptors, one with REQ_ONE, none past the requested range.
+     */
+    private void blockStatus(Request r) {
+        int max = (r.flags & Nbd.CMD_FLAG_REQ_ONE) != 0 ? 1 : MAX_EXTENTS;
+        long at = r.offset;
+        long end = r.offset + r.length;
+        int n = 0;
+        try {
+            while (at < end && n < max) {
+                boolean hole = array.holeAt(at);
+                long e = array.runEnd(at, end, hole);
+                int flags = hole ? Nbd.STATE_HOLE | Nbd.STATE_ZERO : 0;
+                if (n > 0 && (int) extents[n - 1] == flags) {
+                    // Runs of one kind next to each other (seen at different members) are one extent.
+                    extents[n - 1] += (e - at) << 32;
+                } else {
+                    extents[n++] = ((e - at) << 32) | (flags & 0xffffffffL);
+                }
+                at = e;
+            }
+        } catch (IOException e) {
+            LOG.warn("connection {}: block status at {}: {}", id, at, e.getMessage());
+            if (n == 0) {
+                refuse(r, Nbd.EIO);
+                return;
+            }
+        }
+        out.queueBlockStatus(r.cookie, Handshake.BASE_ALLOCATION_ID, extents, n);
         releaseRequest(r);
     }
 
@@ -386,11 +467,11 @@ final class NbdConnection implements Runnable {
      * reply fits the batch, on a worker otherwise. FUA waits for a device flush, never fast.
      */
     private void read(Request r) throws IOException {
-        boolean eligible = (r.flags & Nbd.CMD_FLAG_FUA) == 0 && r.length <= BATCH_BYTES - Nbd.REPLY_LENGTH;
+        boolean eligible = (r.flags & Nbd.CMD_FLAG_FUA) == 0 && r.length <= BATCH_BYTES - ReplyOutput.MAX_DATA_HEADER;
         long t0 = eligible ? System.nanoTime() : 0;
         if (eligible && policy.inline(t0)) {
             // Room in the batch first: if the batch has to go out, it goes while no slot is held.
-            out.reserve(Nbd.REPLY_LENGTH + (int) r.length);
+            out.reserve(ReplyOutput.MAX_DATA_HEADER + (int) r.length);
             r.slot = slot();
             runInline(r, t0);
             return;
@@ -425,7 +506,7 @@ final class NbdConnection implements Runnable {
             error = perform(r, r.slot, r.offset, r.length, false);
             if (r.type == Nbd.CMD_READ && error == 0) {
                 // Room was reserved: this copies into the batch and never writes the socket.
-                out.queue(0, r.cookie, readData(r));
+                out.queue(0, r.cookie, r.offset, readData(r));
                 error = -1;
             }
         } finally {
@@ -433,7 +514,7 @@ final class NbdConnection implements Runnable {
             r.slot = null;
         }
         if (error >= 0) {
-            out.queue(error, r.cookie, null);
+            out.queue(error, r.cookie, 0, null);
         }
         releaseRequest(r);
         long t1 = System.nanoTime();
@@ -474,7 +555,7 @@ final class NbdConnection implements Runnable {
             r.slot = null;
         }
         try {
-            fillHeader(r, error);
+            fillHeader(r, error, data ? (int) r.length : 0);
             r.replyHeader.flip();
             int count = 1 + (data ? staging.views(r.staged, r.length, r.gather, 1) : 0);
             out.send(r.gather, count);
@@ -621,7 +702,7 @@ final class NbdConnection implements Runnable {
         } finally {
             staging.give(m);
         }
-        out.queue(error, r.cookie, null);
+        out.queue(error, r.cookie, 0, null);
         releaseRequest(r);
         return true;
     }
@@ -632,7 +713,8 @@ final class NbdConnection implements Runnable {
         long m = staging.take(pieceBytes());
         try {
             synchronized (out.beginStream()) {
-                fillHeader(r, 0);
+                // Structured: one OFFSET_DATA chunk for the whole read (DF holds), its data in pieces.
+                fillHeader(r, 0, (int) r.length);
                 r.replyHeader.flip();
                 out.writeHeld(r.replyHeader);
                 long at = r.offset;
@@ -668,9 +750,9 @@ final class NbdConnection implements Runnable {
         }
     }
 
-    private void fillHeader(Request r, int error) {
+    private void fillHeader(Request r, int error, int dataBytes) {
         r.replyHeader.clear();
-        ReplyOutput.putHeader(r.replyHeader, error, r.cookie);
+        out.putHeader(r.replyHeader, error, r.cookie, r.offset, dataBytes);
     }
 
     private Request acquireRequest() throws IOException {
@@ -693,7 +775,9 @@ final class NbdConnection implements Runnable {
     /** Stops reading, lets requests in flight finish and reply, then closes. */
     private void drainAndClose() {
         // The reader's batched replies first: a client that sent DISC still reads them.
-        out.flush();
+        if (out != null) {
+            out.flush();
+        }
         long end = System.nanoTime() + 30_000_000_000L;
         while (inFlight.get() != 0 && System.nanoTime() < end) {
             LockSupport.parkNanos(1_000_000L);
@@ -701,6 +785,11 @@ final class NbdConnection implements Runnable {
         workersDone = true;
         for (Worker w : workers) {
             LockSupport.unpark(w.thread);
+        }
+        // close_notify only when no worker is sending: one stuck writing to a client that does
+        // not read holds the TLS write lock, and closing the socket is what frees it.
+        if (tls != null && out != null && !out.broken() && inFlight.get() == 0) {
+            tls.closeOutbound();
         }
         try {
             ch.close();

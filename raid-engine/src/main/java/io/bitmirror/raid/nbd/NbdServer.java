@@ -38,20 +38,23 @@ public final class NbdServer implements AutoCloseable {
     private final String uri;
     private final Thread acceptor;
     private final Set<NbdConnection> connections = ConcurrentHashMap.newKeySet();
-    private final Dispatch dispatch;
+    private final NbdOptions options;
+    private final Thread reaper;
     private volatile boolean running = true;
     private int ids;
 
     private NbdServer(RaidArray array, String exportName, ServerSocketChannel server, Path socketPath, String uri,
-            Dispatch dispatch) {
+            NbdOptions options) {
         this.array = array;
-        this.dispatch = dispatch;
+        this.options = options;
         this.exportName = exportName;
         this.server = server;
         this.socketPath = socketPath;
         this.uri = uri;
         this.acceptor = new Thread(this::accept, "nbd-accept");
         acceptor.setDaemon(true);
+        this.reaper = new Thread(this::reap, "nbd-handshake-timer");
+        reaper.setDaemon(true);
     }
 
     /**
@@ -70,20 +73,36 @@ public final class NbdServer implements AutoCloseable {
      */
     public static NbdServer start(RaidArray array, String exportName, String uri, boolean allowRemote,
             Dispatch dispatch) throws IOException {
+        return start(array, exportName, uri, allowRemote, NbdOptions.defaults(dispatch));
+    }
+
+    /**
+     * As {@link #start(RaidArray, String, String, boolean)} with TLS and limits. A TCP export that
+     * allows remote clients without TLS logs a warning: its blocks travel in clear text and
+     * anyone who can connect may write.
+     */
+    public static NbdServer start(RaidArray array, String exportName, String uri, boolean allowRemote,
+            NbdOptions options) throws IOException {
         NbdUri u = NbdUri.parse(uri);
         NbdServer s;
         if (u.socket() != null) {
-            s = new NbdServer(array, exportName, UnixSockets.bindPrivate(u.socket(), "export socket"), u.socket(), uri, dispatch);
+            s = new NbdServer(array, exportName, UnixSockets.bindPrivate(u.socket(), "export socket"), u.socket(), uri, options);
         } else {
             InetAddress addr = u.tcpAddress(allowRemote);
             ServerSocketChannel ch = ServerSocketChannel.open(StandardProtocolFamily.INET);
             ch.setOption(java.net.StandardSocketOptions.SO_REUSEADDR, true);
             ch.bind(new InetSocketAddress(addr, u.port()));
-            s = new NbdServer(array, exportName, ch, null, uri, dispatch);
+            s = new NbdServer(array, exportName, ch, null, uri, options);
+            if (allowRemote && options.tls() == TlsMode.OFF) {
+                LOG.warn("--allow-remote without TLS: blocks travel in clear text and anyone who can reach {} may "
+                        + "read and write the array (use --tls=require)", uri);
+            }
         }
         s.acceptor.start();
-        LOG.info("exporting {} ({} bytes{}) at {}", exportName, array.sizeBytes(), array.readOnly() ? ", read-only" : "",
-                uri);
+        s.reaper.start();
+        LOG.info("exporting {} ({} bytes{}{}) at {}", exportName, array.sizeBytes(), array.readOnly() ? ", read-only" : "",
+                options.tls() == TlsMode.OFF ? "" : ", tls=" + options.tls().name().toLowerCase(java.util.Locale.ROOT)
+                        + (options.tlsVerifyPeer() ? ", client certificates required" : ""), uri);
         return s;
     }
 
@@ -119,7 +138,18 @@ public final class NbdServer implements AutoCloseable {
             } catch (IOException ignored) {
                 // best effort
             }
-            NbdConnection conn = new NbdConnection(c, this, ++ids);
+            if (connections.size() >= options.maxConnections()) {
+                // Refused before any thread or buffer is spent on it.
+                LOG.warn("refusing a connection from {}: {} connections already (--max-connections)", peer(c),
+                        options.maxConnections());
+                try {
+                    c.close();
+                } catch (IOException ignored) {
+                    // refusing anyway
+                }
+                continue;
+            }
+            NbdConnection conn = new NbdConnection(c, this, ++ids, System.nanoTime() + options.handshakeMillis() * 1_000_000L);
             connections.add(conn);
             if (!running) {
                 // Accepted while stop() went through the connections: it is not served.
@@ -131,12 +161,51 @@ public final class NbdServer implements AutoCloseable {
         }
     }
 
+    private static String peer(SocketChannel c) {
+        try {
+            Object a = c.getRemoteAddress();
+            return a == null || a.toString().isEmpty() ? "the export socket" : a.toString();
+        } catch (IOException e) {
+            return "a client";
+        }
+    }
+
+    /** Closes connections still in the handshake past their deadline, a few times a second. */
+    private void reap() {
+        while (running) {
+            long now = System.nanoTime();
+            for (NbdConnection c : connections) {
+                if (c.handshakeOverdue(now)) {
+                    LOG.warn("connection {}: handshake not finished within {} ms, closing", c.id(), options.handshakeMillis());
+                    c.abort();
+                }
+            }
+            try {
+                Thread.sleep(Math.min(250, Math.max(10, options.handshakeMillis() / 4)));
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    TlsMode tlsMode() {
+        return options.tls();
+    }
+
+    javax.net.ssl.SSLContext tlsContext() {
+        return options.tlsContext();
+    }
+
+    boolean tlsVerifyPeer() {
+        return options.tlsVerifyPeer();
+    }
+
     RaidArray array() {
         return array;
     }
 
     Dispatch dispatch() {
-        return dispatch;
+        return options.dispatch();
     }
 
     String exportName() {
@@ -193,6 +262,7 @@ public final class NbdServer implements AutoCloseable {
      */
     public void stop() {
         running = false;
+        reaper.interrupt();
         try {
             server.close();
         } catch (IOException ignored) {

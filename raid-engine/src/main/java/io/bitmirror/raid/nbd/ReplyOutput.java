@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.GatheringByteChannel;
+import java.nio.charset.StandardCharsets;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * them in one write before it next reads the socket (see {@link SocketInput}). Every write to the socket happens under one lock, so
  * replies never interleave. After a failed write the connection is broken and nothing more is
  * sent.
+ *
+ * <p>Replies are simple (a 16-byte header) unless the client negotiated structured replies: then
+ * a read's data is one OFFSET_DATA chunk, a success without data a NONE chunk, an error an ERROR
+ * chunk with a short message, each with the DONE flag (one chunk per reply). The messages are
+ * encoded once, so an error reply allocates nothing either.
  */
 final class ReplyOutput {
     private static final Logger LOG = LoggerFactory.getLogger(ReplyOutput.class);
@@ -24,11 +30,59 @@ final class ReplyOutput {
     /** The reader's batch; only the reader touches it, and sends it under {@link #lock}. */
     private final ByteBuffer batch;
     private volatile boolean broken;
+    /** Set once before transmission starts (before the workers start), read-only afterwards. */
+    private boolean structured;
+
+    /** The largest header in front of a read's data: a structured OFFSET_DATA chunk's. */
+    static final int MAX_DATA_HEADER = Nbd.CHUNK_LENGTH + 8;
+    /** Room for any reply header without data, an error chunk with its message included. */
+    static final int MAX_HEADER = Nbd.CHUNK_LENGTH + 6 + 64;
+    private static final byte[] NO_MESSAGE = new byte[0];
+    private static final byte[][] MESSAGES = new byte[128][];
+
+    static {
+        message(Nbd.EPERM, "the export is read-only");
+        message(Nbd.EIO, "I/O error on the array");
+        message(Nbd.EINVAL, "invalid request (range, length or command)");
+        message(Nbd.ENOSPC, "request beyond the end of the export");
+        message(Nbd.ENOTSUP, "not supported");
+        message(Nbd.ESHUTDOWN, "server shutting down");
+    }
+
+    private static void message(int error, String text) {
+        MESSAGES[error] = text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The ERROR chunk's message for {@code error}: fixed text, never anything the client sent. */
+    static byte[] messageOf(int error) {
+        byte[] m = error > 0 && error < MESSAGES.length ? MESSAGES[error] : null;
+        return m == null ? NO_MESSAGE : m;
+    }
 
     ReplyOutput(GatheringByteChannel ch, int id, int batchBytes) {
         this.ch = ch;
         this.id = id;
         this.batch = ByteBuffer.allocateDirect(batchBytes).order(ByteOrder.BIG_ENDIAN);
+    }
+
+    /** Structured replies from now on; called before transmission starts. */
+    void structured(boolean on) {
+        structured = on;
+    }
+
+    boolean structured() {
+        return structured;
+    }
+
+    /** Bytes of the header {@link #putHeader} writes. */
+    int headerBytes(int error, int dataBytes) {
+        if (!structured) {
+            return Nbd.REPLY_LENGTH;
+        }
+        if (error != 0) {
+            return Nbd.CHUNK_LENGTH + 6 + messageOf(error).length;
+        }
+        return dataBytes > 0 ? MAX_DATA_HEADER : Nbd.CHUNK_LENGTH;
     }
 
     boolean broken() {
@@ -60,9 +114,10 @@ final class ReplyOutput {
      * Adds a simple reply to the reader's batch; {@code data} (a read's bytes, or null) is copied.
      * Reader thread only.
      */
-    void queue(int error, long cookie, ByteBuffer data) {
-        reserve(Nbd.REPLY_LENGTH + (data == null ? 0 : data.remaining()));
-        putHeader(batch, error, cookie);
+    void queue(int error, long cookie, long offset, ByteBuffer data) {
+        int n = data == null ? 0 : data.remaining();
+        reserve(headerBytes(error, n) + n);
+        putHeader(batch, error, cookie, offset, n);
         if (data != null) {
             batch.put(data);
         }
@@ -83,9 +138,43 @@ final class ReplyOutput {
         }
     }
 
-    /** Writes a simple reply header (magic, error, cookie) at {@code b}'s position. */
-    static void putHeader(ByteBuffer b, int error, long cookie) {
-        b.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(cookie);
+    /**
+     * Writes the header of a reply at {@code b}'s position: simple (magic, error, cookie), or one
+     * structured chunk with the DONE flag: ERROR with its message, OFFSET_DATA for
+     * {@code dataBytes} bytes of a read at {@code offset} (the data follows), or NONE.
+     */
+    void putHeader(ByteBuffer b, int error, long cookie, long offset, int dataBytes) {
+        if (!structured) {
+            b.putInt(Nbd.SIMPLE_REPLY_MAGIC).putInt(error).putLong(cookie);
+        } else if (error != 0) {
+            byte[] m = messageOf(error);
+            putChunk(b, Nbd.REPLY_TYPE_ERROR, cookie, 6 + m.length);
+            b.putInt(error).putShort((short) m.length).put(m);
+        } else if (dataBytes > 0) {
+            putChunk(b, Nbd.REPLY_TYPE_OFFSET_DATA, cookie, 8 + dataBytes);
+            b.putLong(offset);
+        } else {
+            putChunk(b, Nbd.REPLY_TYPE_NONE, cookie, 0);
+        }
+    }
+
+    /** A structured chunk header with the DONE flag. */
+    static void putChunk(ByteBuffer b, int type, long cookie, int length) {
+        b.putInt(Nbd.STRUCTURED_REPLY_MAGIC).putShort((short) Nbd.REPLY_FLAG_DONE).putShort((short) type)
+                .putLong(cookie).putInt(length);
+    }
+
+    /**
+     * Adds a BLOCK_STATUS chunk to the reader's batch: {@code n} descriptors (length, flags) of
+     * meta context {@code contextId}. Reader thread only.
+     */
+    void queueBlockStatus(long cookie, int contextId, long[] extents, int n) {
+        reserve(Nbd.CHUNK_LENGTH + 4 + 8 * n);
+        putChunk(batch, Nbd.REPLY_TYPE_BLOCK_STATUS, cookie, 4 + 8 * n);
+        batch.putInt(contextId);
+        for (int i = 0; i < n; i++) {
+            batch.putInt((int) (extents[i] >>> 32)).putInt((int) extents[i]);
+        }
     }
 
     /** Sends the reader's batch. Reader thread only; called before every read of the socket. */

@@ -8,6 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A minimal NBD client that can also misbehave on purpose, for protocol tests. Every read and
@@ -27,8 +29,12 @@ final class RawNbdClient implements AutoCloseable {
     private final Thread watchdog;
 
     RawNbdClient(Path socket) throws IOException {
-        ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-        ch.connect(UnixDomainSocketAddress.of(socket));
+        this(SocketChannel.open(StandardProtocolFamily.UNIX), UnixDomainSocketAddress.of(socket));
+    }
+
+    RawNbdClient(SocketChannel ch, java.net.SocketAddress to) throws IOException {
+        this.ch = ch;
+        ch.connect(to);
         watchdog = new Thread(this::watch, "raw-nbd-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
@@ -88,13 +94,107 @@ final class RawNbdClient implements AutoCloseable {
         }
     }
 
-    /** Fixed newstyle handshake with NBD_OPT_GO on the default export. */
-    RawNbdClient handshake() throws IOException {
+    /** One option reply: its type and data. */
+    record OptionReply(int option, int type, ByteBuffer data) {
+        String text() {
+            return java.nio.charset.StandardCharsets.UTF_8.decode(data.duplicate()).toString();
+        }
+    }
+
+    /** The greeting and the client flags: options may follow. */
+    RawNbdClient greet() throws IOException {
         ByteBuffer hello = read(18);
         if (hello.getLong() != Nbd.NBDMAGIC || hello.getLong() != Nbd.IHAVEOPT) {
             throw new IOException("bad server greeting");
         }
         write(buf(4).putInt(Nbd.FLAG_C_FIXED_NEWSTYLE | Nbd.FLAG_C_NO_ZEROES).flip());
+        return this;
+    }
+
+    /** Sends an option with {@code data}. */
+    void sendOption(int option, ByteBuffer data) throws IOException {
+        ByteBuffer h = buf(16);
+        h.putLong(Nbd.IHAVEOPT).putInt(option).putInt(data.remaining());
+        write(h.flip());
+        write(data);
+    }
+
+    /** Reads one option reply. */
+    OptionReply optionReply() throws IOException {
+        ByteBuffer h = read(20);
+        if (h.getLong() != Nbd.REPLY_MAGIC) {
+            throw new IOException("bad option reply magic");
+        }
+        int option = h.getInt();
+        int type = h.getInt();
+        int len = h.getInt();
+        return new OptionReply(option, type, read(len));
+    }
+
+    /** Sends an option and reads replies up to and including the first ACK or error. */
+    List<OptionReply> option(int option, ByteBuffer data) throws IOException {
+        sendOption(option, data);
+        List<OptionReply> r = new ArrayList<>();
+        while (true) {
+            OptionReply o = optionReply();
+            r.add(o);
+            if (o.type() == Nbd.REP_ACK || o.type() < 0) {
+                return r;
+            }
+        }
+    }
+
+    /** SET_META_CONTEXT or LIST_META_CONTEXT data: an export name and queries. */
+    static ByteBuffer metaQuery(String export, String... queries) {
+        int n = 8 + export.length();
+        for (String q : queries) {
+            n += 4 + q.length();
+        }
+        ByteBuffer b = buf(n);
+        b.putInt(export.length()).put(export.getBytes()).putInt(queries.length);
+        for (String q : queries) {
+            b.putInt(q.length()).put(q.getBytes());
+        }
+        return b.flip();
+    }
+
+    /** STRUCTURED_REPLY, SET_META_CONTEXT base:allocation, then GO. */
+    RawNbdClient structuredHandshake(boolean baseAllocation) throws IOException {
+        greet();
+        List<OptionReply> sr = option(Nbd.OPT_STRUCTURED_REPLY, buf(0));
+        if (sr.get(sr.size() - 1).type() != Nbd.REP_ACK) {
+            throw new IOException("structured replies refused");
+        }
+        if (baseAllocation) {
+            option(Nbd.OPT_SET_META_CONTEXT, metaQuery("", Nbd.META_BASE_ALLOCATION));
+        }
+        return go();
+    }
+
+    /** One structured reply chunk. */
+    record Chunk(int flags, int type, long cookie, ByteBuffer payload) {
+    }
+
+    /** Reads one structured reply chunk with its payload. */
+    Chunk chunk() throws IOException {
+        ByteBuffer h = read(20);
+        if (h.getInt() != Nbd.STRUCTURED_REPLY_MAGIC) {
+            throw new IOException("bad structured reply magic");
+        }
+        int flags = h.getShort() & 0xffff;
+        int type = h.getShort() & 0xffff;
+        long cookie = h.getLong();
+        int len = h.getInt();
+        return new Chunk(flags, type, cookie, read(len));
+    }
+
+    /** Fixed newstyle handshake with NBD_OPT_GO on the default export. */
+    RawNbdClient handshake() throws IOException {
+        return greet().go();
+    }
+
+    /** NBD_OPT_GO on the default export, after the greeting. */
+    RawNbdClient go() throws IOException {
         ByteBuffer opt = buf(16 + 6);
         opt.putLong(Nbd.IHAVEOPT).putInt(Nbd.OPT_GO).putInt(6).putInt(0).putShort((short) 0);
         write(opt.flip());

@@ -38,16 +38,32 @@ class SessionAllocationTest {
     @ParameterizedTest
     @EnumSource(Dispatch.class)
     void pipelinedWritesAllocateNothingOnTheServer(Dispatch dispatch) throws Exception {
+        run(dispatch, false);
+    }
+
+    /**
+     * With structured replies negotiated: writes answered with NONE chunks, and every 4th request
+     * a read answered with an OFFSET_DATA chunk, still nothing allocated per request.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Dispatch.class, names = {"READER", "WORKERS"})
+    void structuredRepliesAllocateNothingOnTheServer(Dispatch dispatch) throws Exception {
+        run(dispatch, true);
+    }
+
+    private void run(Dispatch dispatch, boolean structured) throws Exception {
         List<Path> m = TestArrays.files(dir, 2, 32L << 20);
         ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("sess").homehost("h")
                 .assumeClean(true).devices(m).build()).write();
         RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).daemonSleepMillis(5).build());
         Path sock = dir.resolve("s.sock");
         NbdServer server = NbdServer.start(a, "sess", NbdUri.unix(sock), false, dispatch);
-        try (RawNbdClient c = new RawNbdClient(sock).handshake()) {
+        try (RawNbdClient c = structured ? new RawNbdClient(sock).structuredHandshake(false)
+                : new RawNbdClient(sock).handshake()) {
             long blocks = c.size / 4096;
             ByteBuffer req = ByteBuffer.allocateDirect(28 + 4096);
-            ByteBuffer rep = ByteBuffer.allocateDirect(16);
+            ByteBuffer rep = ByteBuffer.allocateDirect(structured ? Nbd.CHUNK_LENGTH : Nbd.REPLY_LENGTH);
+            ByteBuffer data = ByteBuffer.allocateDirect(8 + 4096);
             long[] cookie = {0};
             Runnable batch = () -> {
                 try {
@@ -56,16 +72,31 @@ class SessionAllocationTest {
                             long n = cookie[0];
                             long blk = (n & 63) == 0 ? HOT_BLOCKS + ((n >>> 6) * 273) % (blocks - HOT_BLOCKS)
                                     : (n * 2654435761L) % HOT_BLOCKS;
+                            boolean read = structured && (n & 3) == 3;
                             req.clear();
-                            req.putInt(Nbd.REQUEST_MAGIC).putShort((short) 0).putShort((short) Nbd.CMD_WRITE)
+                            req.putInt(Nbd.REQUEST_MAGIC).putShort((short) 0)
+                                    .putShort((short) (read ? Nbd.CMD_READ : Nbd.CMD_WRITE))
                                     .putLong(cookie[0]++).putLong(blk * 4096).putInt(4096);
-                            req.position(req.limit()).flip();
+                            if (!read) {
+                                req.position(req.limit());
+                            }
+                            req.flip();
                             c.write(req);
                         }
                         for (int i = 0; i < 8; i++) {
                             rep.clear();
                             c.fill(rep);
-                            assertEquals(0, rep.getInt(4), "write error");
+                            if (!structured) {
+                                assertEquals(0, rep.getInt(4), "write error");
+                                continue;
+                            }
+                            int type = rep.getShort(6);
+                            assertTrue(type == Nbd.REPLY_TYPE_NONE || type == Nbd.REPLY_TYPE_OFFSET_DATA,
+                                    "chunk type " + type);
+                            if (type == Nbd.REPLY_TYPE_OFFSET_DATA) {
+                                data.clear();
+                                c.fill(data);
+                            }
                         }
                     }
                 } catch (Exception e) {
@@ -95,7 +126,7 @@ class SessionAllocationTest {
                 System.out.printf("nbd session window %d: %d bytes, %d bitmap page writes%n", window, allocated,
                         pageWrites);
             }
-            System.out.printf("nbd session (%s): 40000 writes measured, %d bytes allocated over %d threads%n", dispatch,
+            System.out.printf("nbd session (%s, structured=" + structured + "): 40000 requests measured, %d bytes allocated over %d threads%n", dispatch,
                     allocated, path.size());
             assertEquals(0, allocated, "NBD reader, workers and array threads must not allocate per request (W5)");
             // Every cold chunk was written during the warm-up, so a page write now means the

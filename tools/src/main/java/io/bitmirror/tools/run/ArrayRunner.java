@@ -3,6 +3,7 @@ package io.bitmirror.tools.run;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.nbd.Dispatch;
+import io.bitmirror.raid.nbd.NbdOptions;
 import io.bitmirror.raid.nbd.NbdServer;
 import io.bitmirror.tools.control.ControlServer;
 import io.bitmirror.tools.notify.SystemdNotify;
@@ -25,7 +26,7 @@ final class ArrayRunner {
     private ArrayRunner() {
     }
 
-    static int run(AssembleOptions opts, String exportUri, boolean allowRemote, Dispatch dispatch, Path control,
+    static int run(AssembleOptions opts, String exportUri, boolean allowRemote, NbdOptions nbdOptions, Path control,
             PrintWriter out, Runnable afterStart) throws IOException, InterruptedException {
         // Before anything touches a member: a refused endpoint leaves them as they were.
         Endpoints.check(exportUri, allowRemote, control);
@@ -42,7 +43,7 @@ final class ArrayRunner {
         try {
             int colon = name.indexOf(':');
             nbd = NbdServer.start(array, colon >= 0 ? name.substring(colon + 1) : name, exportUri, allowRemote,
-                    dispatch);
+                    nbdOptions);
             if (control != null) {
                 ctl = ControlServer.start(array, exportUri, control);
                 if (opts.externalBitmap() instanceof ExternalBitmapOpener ext && ext.used() != null) {

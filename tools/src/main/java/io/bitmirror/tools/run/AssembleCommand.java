@@ -5,6 +5,9 @@ import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.nbd.Dispatch;
+import io.bitmirror.raid.nbd.NbdOptions;
+import io.bitmirror.raid.nbd.PemTls;
+import io.bitmirror.raid.nbd.TlsMode;
 import io.bitmirror.raid.nbd.NbdUri;
 import io.bitmirror.tools.UsageException;
 
@@ -48,8 +51,30 @@ public final class AssembleCommand implements Callable<Integer> {
             + "nbd://127.0.0.1:PORT.")
     String export;
 
-    @Option(names = "--allow-remote", description = "Allow a TCP export on an address that is not loopback.")
+    @Option(names = "--allow-remote", description = "Allow a TCP export on an address that is not loopback "
+            + "(without TLS this logs a warning).")
     boolean allowRemote;
+
+    @Option(names = "--tls", defaultValue = "off", paramLabel = "off|on|require",
+            description = "TLS on the export, nbdkit's words: off (default), on (clients may upgrade with STARTTLS), "
+                    + "require (every option but STARTTLS and ABORT refused until TLS is up).")
+    String tls;
+
+    @Option(names = "--tls-certificates", paramLabel = "DIR", description = "ca-cert.pem, server-cert.pem and "
+            + "server-key.pem (PKCS#8 or PKCS#1 RSA key, unencrypted), nbdkit's names; needed with --tls=on|require.")
+    Path tlsCertificates;
+
+    @Option(names = "--tls-verify-peer", description = "Require a client certificate signed by ca-cert.pem.")
+    boolean tlsVerifyPeer;
+
+    @Option(names = "--max-connections", defaultValue = "" + NbdOptions.DEFAULT_MAX_CONNECTIONS, paramLabel = "N",
+            description = "NBD connections served at once; more are closed with a log line (default ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--handshake-timeout", defaultValue = "" + NbdOptions.DEFAULT_HANDSHAKE_MILLIS / 1000,
+            paramLabel = "SECONDS", description = "A connection that has not started transmission (NBD and TLS "
+                    + "handshake) by then is closed (default ${DEFAULT-VALUE}).")
+    int handshakeTimeout;
 
     @Option(names = "--control", paramLabel = "SOCKET", description = "Control socket for detail and manage "
             + "(default: next to the export socket, NAME.control).")
@@ -117,6 +142,8 @@ public final class AssembleCommand implements Callable<Integer> {
         if (minSpeed < 0 || maxSpeed < 0) {
             throw new UsageException("--speed-limit-min and --speed-limit-max must not be negative");
         }
+        // Certificates are read before anything touches a member: a bad one is refused first.
+        NbdOptions nbd = nbdOptions();
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
         AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
                 .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads).readOnly(readOnly);
@@ -126,7 +153,7 @@ public final class AssembleCommand implements Callable<Integer> {
         }
         AssembleOptions opts = b.build();
         PrintWriter out = spec.commandLine().getOut();
-        return ArrayRunner.run(opts, uri, allowRemote, dispatch, ctl, out, () -> {
+        return ArrayRunner.run(opts, uri, allowRemote, nbd, ctl, out, () -> {
             if (ext.used() != null) {
                 LOG.info("external bitmap {}", ext.used());
             }
@@ -169,6 +196,33 @@ public final class AssembleCommand implements Callable<Integer> {
     }
 
     /** auto, reader or workers, as users type them. */
+    /** --tls, --tls-certificates, --tls-verify-peer and the limits, checked and loaded. */
+    NbdOptions nbdOptions() throws ArrayException {
+        TlsMode mode;
+        try {
+            mode = TlsMode.parse(tls);
+        } catch (ArrayException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (maxConnections < 1) {
+            throw new UsageException("--max-connections " + maxConnections + ": must be at least 1");
+        }
+        if (handshakeTimeout < 1) {
+            throw new UsageException("--handshake-timeout " + handshakeTimeout + ": must be at least 1 second");
+        }
+        NbdOptions o = NbdOptions.defaults(dispatch).withLimits(maxConnections, handshakeTimeout * 1000L);
+        if (mode == TlsMode.OFF) {
+            if (tlsCertificates != null || tlsVerifyPeer) {
+                throw new UsageException("--tls-certificates and --tls-verify-peer need --tls=on or --tls=require");
+            }
+            return o;
+        }
+        if (tlsCertificates == null) {
+            throw new UsageException("--tls=" + tls + " needs --tls-certificates=DIR");
+        }
+        return o.withTls(mode, PemTls.server(tlsCertificates), tlsVerifyPeer);
+    }
+
     static final class DispatchConverter implements picocli.CommandLine.ITypeConverter<Dispatch> {
         @Override
         public Dispatch convert(String value) {

@@ -71,7 +71,7 @@ public final class QuickstartCommand implements Callable<Integer> {
         Path control = dir.resolve("control.sock").toAbsolutePath();
         String uri = NbdUri.unix(sock);
         AssembleOptions opts = AssembleOptions.builder(members).run(true).build();
-        return ArrayRunner.run(opts, uri, false, Dispatch.AUTO, control, out, () -> {
+        return ArrayRunner.run(opts, uri, false, io.bitmirror.raid.nbd.NbdOptions.defaults(Dispatch.AUTO), control, out, () -> {
             out.println();
             out.println("Connect with any NBD client:");
             out.println("  nbdinfo '" + uri + "'");
