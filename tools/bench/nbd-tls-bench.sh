@@ -6,12 +6,19 @@
 # Certificates are made with openssl in a temporary directory; fio's libnbd finds the client's
 # in $HOME/.pki/libnbd (it refuses tls-certificates= in a URI), so HOME is pointed there.
 #
+# In the same rounds, as a peer, nbdkit's file plugin on a file of the same size on tmpfs, plain
+# and with --tls=require (its gnutls on both sides): its TLS cost next to ours.
+# BENCH_PIN=1: the server on CPU 0 and fio on CPU 1 (taskset), so neither steals the other's CPU.
+#
 # Usage: tools/bench/nbd-tls-bench.sh [RUNTIME_SECONDS]     (default 20)
-# Needs: fio, openssl, a JDK; tmpfs at /dev/shm.
+# Needs: fio, openssl, a JDK, nbdkit (skipped without it), taskset for BENCH_PIN=1; tmpfs at /dev/shm.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 runtime="${1:-20}"
 rounds="${BENCH_ROUNDS:-3}"
+pin="${BENCH_PIN:-0}"
+server_cpu=(); fio_cpu=()
+if [[ $pin == 1 ]]; then server_cpu=(taskset -c 0); fio_cpu=(taskset -c 1); fi
 size=$((1024 * 1024 * 1024))
 for t in fio openssl; do
   command -v "$t" >/dev/null || { echo "nbd-tls-bench: $t is not installed" >&2; exit 1; }
@@ -42,16 +49,26 @@ mkdir -p "$certs" "$pki"
   cp ca-cert.pem client-cert.pem client-key.pem "$pki/"
 )
 
-truncate -s "$size" "$work/a" "$work/b"
+truncate -s "$size" "$work/a" "$work/b" "$work/n"
 "$here/bitmirror" create --level=1 --raid-devices=2 --assume-clean "$work/a" "$work/b" >/dev/null
 port=$((20000 + RANDOM % 20000))
 
 start() { # extra args...
-  "$here/bitmirror" assemble --export="nbd://127.0.0.1:$port" --control="$work/c" "$@" "$work/a" "$work/b" \
+  "${server_cpu[@]}" "$here/bitmirror" assemble --export="nbd://127.0.0.1:$port" --control="$work/c" "$@" "$work/a" "$work/b" \
     >"$work/log" 2>&1 &
   pid=$!
   for _ in $(seq 400); do [[ -S "$work/c" ]] && return 0; sleep 0.05; done
   echo "bitmirror did not start: $(cat "$work/log")" >&2; exit 1
+}
+# nbdkit's file plugin on a 1 GiB sparse file on tmpfs: the peer.
+start_nbdkit() { # extra args...
+  "${server_cpu[@]}" nbdkit -f -p "$port" -i 127.0.0.1 "$@" file "$work/n" >"$work/log" 2>&1 &
+  pid=$!
+  for _ in $(seq 400); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "nbdkit did not start: $(cat "$work/log")" >&2; exit 1
 }
 stop() { kill "$pid"; wait "$pid" || true; pid=; rm -f "$work/c"; }
 
@@ -59,7 +76,7 @@ stop() { kill "$pid"; wait "$pid" || true; pid=; rm -f "$work/c"; }
 cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$pid/stat"; }
 
 iops() { # uri
-  HOME="$home" fio --name=b --ioengine=nbd --uri="$1" --rw=randwrite --bs=4k --iodepth=32 --size=$((size / 2)) \
+  HOME="$home" "${fio_cpu[@]}" fio --name=b --ioengine=nbd --uri="$1" --rw=randwrite --bs=4k --iodepth=32 --size=$((size / 2)) \
     --time_based --runtime="$runtime" --ramp_time=3 --output-format=json 2>/dev/null \
     | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"iops":[0-9.]*' | head -1 | cut -d: -f2
 }
@@ -69,15 +86,31 @@ iops() { # uri
 per_write() { # cpu0 cpu1 iops
   echo "($2 - $1) * 1000000 / ($3 * ($runtime + 3))" | bc -l
 }
-plain=(); tls=()
+# One measurement: the server started by "$1" with the rest as its arguments, fio on "$uri".
+measure() { # starter uri args...
+  local starter=$1 uri=$2; shift 2
+  "$starter" "$@"; local c0; c0=$(cpu)
+  m_iops=$(iops "$uri"); m_cpu=$(per_write "$c0" "$(cpu)" "$m_iops"); stop
+}
+peer=0; command -v nbdkit >/dev/null && peer=1 || echo "nbd-tls-bench: nbdkit is not installed, no peer figures" >&2
+[[ $pin == 1 ]] && echo "pinned: server on CPU 0, fio on CPU 1"
+plain=(); tls=(); kplain=(); ktls=()
 for r in $(seq "$rounds"); do
-  start; c0=$(cpu)
-  p=$(iops "nbd://127.0.0.1:$port/"); pc=$(per_write "$c0" "$(cpu)" "$p"); plain+=("$p"); stop
-  start --tls=require --tls-certificates="$certs"; c0=$(cpu)
-  t=$(iops "nbds://localhost:$port/"); tc=$(per_write "$c0" "$(cpu)" "$t"); tls+=("$t"); stop
-  printf 'round %d: plain %.0f IOPS (server %.1f us CPU/write), tls %.0f IOPS (server %.1f us CPU/write)\n' \
+  measure start "nbd://127.0.0.1:$port/"; p=$m_iops; pc=$m_cpu; plain+=("$p")
+  measure start "nbds://localhost:$port/" --tls=require --tls-certificates="$certs"; t=$m_iops; tc=$m_cpu; tls+=("$t")
+  printf 'round %d: bitmirror plain %.0f IOPS (server %.1f us CPU/write), tls %.0f IOPS (server %.1f us CPU/write)\n' \
     "$r" "$p" "$pc" "$t" "$tc"
+  if [[ $peer == 1 ]]; then
+    measure start_nbdkit "nbd://127.0.0.1:$port/"; p=$m_iops; pc=$m_cpu; kplain+=("$p")
+    measure start_nbdkit "nbds://localhost:$port/" --tls=require --tls-certificates="$certs"; t=$m_iops; tc=$m_cpu; ktls+=("$t")
+    printf 'round %d: nbdkit    plain %.0f IOPS (server %.1f us CPU/write), tls %.0f IOPS (server %.1f us CPU/write)\n' \
+      "$r" "$p" "$pc" "$t" "$tc"
+  fi
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 mp=$(median "${plain[@]}"); mt=$(median "${tls[@]}")
-printf 'median: plain %.0f IOPS, tls %.0f IOPS, TLS costs %.1f%%\n' "$mp" "$mt" "$(echo "(1 - $mt / $mp) * 100" | bc -l)"
+printf 'median: bitmirror plain %.0f IOPS, tls %.0f IOPS, TLS costs %.1f%%\n' "$mp" "$mt" "$(echo "(1 - $mt / $mp) * 100" | bc -l)"
+if [[ $peer == 1 ]]; then
+  mp=$(median "${kplain[@]}"); mt=$(median "${ktls[@]}")
+  printf 'median: nbdkit    plain %.0f IOPS, tls %.0f IOPS, TLS costs %.1f%%\n' "$mp" "$mt" "$(echo "(1 - $mt / $mp) * 100" | bc -l)"
+fi

@@ -7,7 +7,7 @@ package io.bitmirror.faults.record;
  * @param member member index (position in the device list given to assemble)
  * @param kind what completed
  * @param position byte offset on the member device (raw: metadata and data areas alike)
- * @param data the bytes written (trims: zeroes, as FileMemberDevice stores them); null for a flush
+ * @param data the bytes written (trims: zeroes, as a trimmed range reads back on a FileMemberDevice, punched or written); null for a flush
  * @param fua durable when it completed
  * @param covers for a flush: the highest seq of this member's writes that had completed when the
  *     flush was issued; those, and only those, are durable once the flush completed

@@ -12,7 +12,7 @@ import jnr.posix.POSIXFactory;
 
 /**
  * The block-device ioctls Java has no API for, called through jnr-ffi (jnr-posix has no ioctl).
- * Used at open time only, never on the I/O path.
+ * Used at open time only, never on the I/O path, except lseek for block status and fallocate for trims.
  */
 public final class Ioctls {
     private Ioctls() {
@@ -24,6 +24,7 @@ public final class Ioctls {
     static final long BLKSSZGET = 0x1268L;
 
     private static final int O_RDONLY = 0;
+    private static final int O_RDWR = 2;
 
     /** The libc functions we need; jnr-ffi binds them at first use. */
     public interface LibC {
@@ -34,6 +35,8 @@ public final class Ioctls {
         int open(String path, int flags);
 
         long lseek(int fd, long offset, int whence);
+
+        int fallocate(int fd, int mode, long offset, long length);
 
         int close(int fd);
     }
@@ -107,6 +110,36 @@ public final class Ioctls {
         int fd = Holder.LIBC.open(path.toString(), O_RDONLY);
         if (fd < 0) {
             throw new IOException(path + ": cannot open: " + errno());
+        }
+        return fd;
+    }
+
+    /** fallocate's mode bits: keep the file's size, free the range's blocks. */
+    private static final int FALLOC_FL_KEEP_SIZE = 1;
+    private static final int FALLOC_FL_PUNCH_HOLE = 2;
+    private static final int EOPNOTSUPP = 95;
+
+    /**
+     * fallocate(fd, PUNCH_HOLE | KEEP_SIZE, offset, length): the range reads as zeroes and holds
+     * no blocks. On the trim path: no allocation (primitive arguments only).
+     *
+     * @return false when the filesystem cannot punch holes (EOPNOTSUPP); the caller writes zeroes
+     */
+    public static boolean punchHole(int fd, long offset, long length, String name) throws IOException {
+        if (Holder.LIBC.fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length) == 0) {
+            return true;
+        }
+        if (Runtime.getSystemRuntime().getLastError() == EOPNOTSUPP) {
+            return false;
+        }
+        throw new IOException(name + ": punching a hole at " + offset + " length " + length + " failed: " + errno());
+    }
+
+    /** Opens a regular file O_RDWR (not O_DIRECT), for fallocate; the caller closes it with {@link LibC#close}. */
+    public static int openForPunch(Path path) throws IOException {
+        int fd = Holder.LIBC.open(path.toString(), O_RDWR);
+        if (fd < 0) {
+            throw new IOException(path + ": cannot open for punching holes: " + errno());
         }
         return fd;
     }

@@ -12,6 +12,9 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * A block device or regular file opened with O_DIRECT and locked exclusively, so two
  * processes never run the same member (an advisory lock: every bitmirror takes it). A member of
@@ -19,6 +22,7 @@ import java.nio.file.Path;
  * read-only assemblies may share it, a read-write one (or zero-superblock) is refused.
  */
 public final class FileMemberDevice implements MemberDevice {
+    private static final Logger LOG = LoggerFactory.getLogger(FileMemberDevice.class);
     private final DeviceInfo info;
     private final FileChannel channel;
     private final FileLock lock;
@@ -26,6 +30,14 @@ public final class FileMemberDevice implements MemberDevice {
     private final boolean readOnly;
     /** A second descriptor of a regular file, for lseek (the channel does not give its own); -1 until needed. */
     private int seekFd = -1;
+    /**
+     * A read-write descriptor of a regular file for fallocate (the channel does not give its
+     * own); -1 until the first trim. Like {@link #seekFd} it is closed only in {@link #close}:
+     * the member's lock is a POSIX record lock, which closing any descriptor of the file drops.
+     */
+    private int punchFd = -1;
+    /** The filesystem refused to punch a hole once (EOPNOTSUPP): trims write zeroes from then on. */
+    private volatile boolean punchRefused;
 
     private FileMemberDevice(DeviceInfo info, FileChannel channel, FileLock lock, boolean readOnly) {
         this.info = info;
@@ -37,6 +49,8 @@ public final class FileMemberDevice implements MemberDevice {
 
     /** Largest trim written as zeroes in one call. */
     private static final int ZERO_BLOCK = 1 << 20;
+    /** Holes are punched in whole 4 KiB blocks; the edges of a trim not on them are written as zeroes. */
+    private static final long PUNCH_BLOCK = 4096;
 
     /** Opens {@code path} read-write with O_DIRECT and takes its exclusive lock. */
     public static FileMemberDevice open(Path path) throws IOException {
@@ -135,13 +149,51 @@ public final class FileMemberDevice implements MemberDevice {
         channel.force(false);
     }
 
+    /**
+     * On a regular file, punches a hole in the whole 4 KiB blocks of the range (they read as
+     * zeroes and hold no space, so block status reports them as holes) and writes zeroes on
+     * the edges; on a block device, or a filesystem that cannot punch, writes zeroes. Either way
+     * every member reads back the same bytes: a discard that left undefined data would break
+     * byte-identical mirrors. Durable once {@link #flush} returns (fsync covers the punch too).
+     */
     @Override
     public void trim(long position, long length) throws IOException {
         if (readOnly) {
             throw readOnlyError();
         }
-        // Written as zeroes so that every member reads back the same bytes; a discard that
-        // leaves undefined data would break byte-identical mirrors.
+        long end = position + length;
+        long p0 = (position + PUNCH_BLOCK - 1) & -PUNCH_BLOCK;
+        long p1 = end & -PUNCH_BLOCK;
+        if (p1 > p0 && punch(p0, p1 - p0)) {
+            // Empty unless the member is offset by less than a block (O_DIRECT refuses that anyway).
+            writeZeroes(position, p0 - position);
+            writeZeroes(p1, end - p1);
+        } else {
+            writeZeroes(position, length);
+        }
+    }
+
+    /** True when {@code [at, at + length)} is now a hole; false: the caller writes zeroes. */
+    private boolean punch(long at, long length) throws IOException {
+        if (info.blockDevice() || punchRefused) {
+            return false;
+        }
+        if (Ioctls.punchHole(punchFd(), at, length, name())) {
+            return true;
+        }
+        punchRefused = true;
+        LOG.debug("{}: the filesystem cannot punch holes (EOPNOTSUPP): trims write zeroes", name());
+        return false;
+    }
+
+    private synchronized int punchFd() throws IOException {
+        if (punchFd < 0) {
+            punchFd = Ioctls.openForPunch(info.path());
+        }
+        return punchFd;
+    }
+
+    private void writeZeroes(long position, long length) throws IOException {
         long at = position;
         long left = length;
         while (left > 0) {
@@ -197,6 +249,10 @@ public final class FileMemberDevice implements MemberDevice {
             if (seekFd >= 0) {
                 Ioctls.libc().close(seekFd);
                 seekFd = -1;
+            }
+            if (punchFd >= 0) {
+                Ioctls.libc().close(punchFd);
+                punchFd = -1;
             }
         }
         try {

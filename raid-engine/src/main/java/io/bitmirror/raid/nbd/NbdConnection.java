@@ -786,7 +786,9 @@ final class NbdConnection implements Runnable {
         for (Worker w : workers) {
             LockSupport.unpark(w.thread);
         }
-        if (tls != null && out != null && !out.broken()) {
+        // close_notify only when no worker is sending: one stuck writing to a client that does
+        // not read holds the TLS write lock, and closing the socket is what frees it.
+        if (tls != null && out != null && !out.broken() && inFlight.get() == 0) {
             tls.closeOutbound();
         }
         try {

@@ -36,6 +36,9 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
     /** TLS records per socket read or write at most: fewer system calls than one record each. */
     private static final int RECORDS_PER_IO = 4;
+    /** One-element arrays for the engine's array forms, reused: no allocation per record. */
+    private final ByteBuffer[] oneIn = new ByteBuffer[1];
+    private final ByteBuffer[] oneOut = new ByteBuffer[1];
     private final int packetBytes;
 
     private TlsChannel(SocketChannel raw, SSLEngine engine) {
@@ -97,7 +100,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
                 case NEED_UNWRAP:
                 case NEED_UNWRAP_AGAIN:
                     synchronized (readLock) {
-                        if (unwrapSome() < 0) {
+                        if (unwrapSome(appIn) < 0) {
                             throw new EOFException("client closed the connection during the TLS handshake");
                         }
                     }
@@ -123,18 +126,23 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     }
 
     /**
-     * Unwraps what is buffered, reading the socket when a record is incomplete, until some
-     * plain text or a handshake step came of it. Read lock held.
+     * Unwraps what is buffered into {@code to}, reading the socket when a record is incomplete,
+     * until some plain text or a handshake step came of it. A record larger than the room left
+     * in {@code to} goes to {@link #appIn} instead. Read lock held.
      *
-     * @return bytes of plain text now in {@link #appIn}, or -1 at end of stream
+     * @return bytes of plain text this call produced (in {@code to}, or in {@link #appIn} when
+     *     it had to), or -1 at end of stream
      */
-    private int unwrapSome() throws IOException {
+    private int unwrapSome(ByteBuffer to) throws IOException {
+        ByteBuffer target = to;
         while (true) {
             netIn.flip();
             SSLEngineResult r;
             try {
-                r = engine.unwrap(netIn, appIn);
+                oneIn[0] = target;
+                r = engine.unwrap(netIn, oneIn, 0, 1);
             } finally {
+                oneIn[0] = null;
                 netIn.compact();
             }
             switch (r.getStatus()) {
@@ -143,7 +151,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
                         runTasks();
                     }
                     // A record was consumed: plain text, or a handshake step the caller acts on.
-                    return appIn.position();
+                    return r.bytesProduced();
                 case BUFFER_UNDERFLOW:
                     if (!netIn.hasRemaining()) {
                         throw new SSLException("TLS record larger than the packet buffer");
@@ -153,8 +161,13 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
                     }
                     break;
                 case BUFFER_OVERFLOW:
+                    if (target != appIn) {
+                        // The caller's buffer is too small for this record: through appIn.
+                        target = appIn;
+                        break;
+                    }
                     // appIn is full of plain text the caller has not taken: let it take some.
-                    return appIn.position();
+                    return 0;
                 case CLOSED:
                 default:
                     return -1;
@@ -162,11 +175,27 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
         }
     }
 
+    /**
+     * Plain text straight into {@code dst} when the next record fits in it: the engine copies
+     * it there once (it decrypts in its source buffer), no second copy through {@link #appIn}.
+     */
     @Override
     public int read(ByteBuffer dst) throws IOException {
         synchronized (readLock) {
-            while (appIn.position() == 0) {
-                if (unwrapSome() < 0) {
+            if (!dst.hasRemaining()) {
+                return 0;
+            }
+            int n = 0;
+            if (appIn.position() > 0) {
+                // What an earlier record left over comes first, in order.
+                n = drain(dst);
+                if (appIn.position() > 0 || !dst.hasRemaining()) {
+                    return n;
+                }
+            }
+            while (n == 0) {
+                int got = unwrapSome(dst);
+                if (got < 0) {
                     return -1;
                 }
                 if (engine.getHandshakeStatus() == SSLEngineResult.HandshakeStatus.NEED_TASK) {
@@ -178,23 +207,30 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
                         wrapAndSend(new ByteBuffer[] {EMPTY}, 0, 1);
                     }
                 }
+                if (appIn.position() > 0) {
+                    // The record did not fit in dst: what fits now, the rest on the next read.
+                    return drain(dst);
+                }
+                n = got;
             }
-            int n = drain(dst);
             // Records already received are unwrapped too, without touching the socket: one
             // read of the socket brings in several.
-            while (dst.hasRemaining() && appIn.position() == 0 && netIn.position() > 0) {
+            while (dst.hasRemaining() && netIn.position() > 0) {
                 netIn.flip();
                 SSLEngineResult r;
                 try {
-                    r = engine.unwrap(netIn, appIn);
+                    oneIn[0] = dst;
+                    r = engine.unwrap(netIn, oneIn, 0, 1);
                 } finally {
+                    oneIn[0] = null;
                     netIn.compact();
                 }
+                // BUFFER_OVERFLOW leaves the record in netIn for the next read.
                 if (r.getStatus() != SSLEngineResult.Status.OK || r.bytesProduced() == 0
                         || r.getHandshakeStatus() != SSLEngineResult.HandshakeStatus.NOT_HANDSHAKING) {
                     break;
                 }
-                n += drain(dst);
+                n += r.bytesProduced();
             }
             return n;
         }
@@ -214,7 +250,14 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
 
     @Override
     public int write(ByteBuffer src) throws IOException {
-        return (int) write(new ByteBuffer[] {src}, 0, 1);
+        synchronized (writeLock) {
+            oneOut[0] = src;
+            try {
+                return (int) wrapAndSend(oneOut, 0, 1);
+            } finally {
+                oneOut[0] = null;
+            }
+        }
     }
 
     @Override

@@ -149,6 +149,40 @@ class NbdTlsTest {
     }
 
     @Test
+    void allowRemoteWithoutTlsWarns() throws Exception {
+        List<Path> m = NbdClientsTest.createArray(dir, 32L << 20);
+        int port = freePort();
+        try (ArrayProcess a = startTcp(dir, port, m, "--allow-remote")) {
+            assertEquals(0, a.stop(), a.output());
+            assertEquals(1, a.output().lines().filter(l -> l.contains("[WARN]")
+                    && l.contains("--allow-remote without TLS: blocks travel in clear text")).count(), a.output());
+        }
+        Path[] c = certificates(dir);
+        try (ArrayProcess a = startTcp(dir, port, m, "--allow-remote", "--tls=require", "--tls-certificates=" + c[0])) {
+            assertEquals(0, a.stop(), a.output());
+            assertFalse(a.output().contains("without TLS"), a.output());
+        }
+    }
+
+    @Test
+    void onServesPlainAndTlsClients() throws Exception {
+        External.requireTool("nbdinfo");
+        Path[] c = certificates(dir);
+        List<Path> m = NbdClientsTest.createArray(dir, 64L << 20);
+        int port = freePort();
+        try (ArrayProcess a = startTcp(dir, port, m, "--tls=on", "--tls-certificates=" + c[0])) {
+            External.Run tls = External.run("nbdinfo", "--json", tlsUri(port, c[1]));
+            assertEquals(0, tls.rc(), tls.err() + a.output());
+            assertTrue(tls.out().replace(" ", "").contains("\"TLS\":true"), tls.out());
+            External.Run plain = External.run("nbdinfo", "--json", "nbd://localhost:" + port);
+            assertEquals(0, plain.rc(), plain.err() + a.output());
+            String j = plain.out().replace(" ", "");
+            assertTrue(j.contains("\"TLS\":false") && j.contains("\"structured\":true"), j);
+            assertEquals(0, a.stop(), a.output());
+        }
+    }
+
+    @Test
     void verifyPeerRefusesClientsWithoutAValidCertificate() throws Exception {
         External.requireTool("nbdinfo");
         Path[] c = certificates(dir);
