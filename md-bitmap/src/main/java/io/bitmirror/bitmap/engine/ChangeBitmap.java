@@ -238,7 +238,8 @@ public final class ChangeBitmap {
         }
     }
 
-    void closeFile() throws IOException {
+    /** Closes the file (after {@link WriteIntentBitmap#detachTracker} or a read-only load). */
+    public void closeFile() throws IOException {
         channel.close();
     }
 }

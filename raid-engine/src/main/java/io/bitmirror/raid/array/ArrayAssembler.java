@@ -106,6 +106,8 @@ final class ArrayAssembler {
             ArrayGeometry g = new ArrayGeometry(f.setUuid(), f.setName(), plan.freshest().version().label(),
                     f.size() * 512, raidDisks, bitmap != null ? bitmap.chunkBytes() : ArrayGeometry.NO_BITMAP_UNIT);
             RaidArray a = new RaidArray(g, opts, f.events(), members, cuttable, bitmap);
+            // Before the first write: every write from now on is tracked.
+            a.changes().loadAll();
             a.start(plan, unclean);
             return a;
         } catch (IOException | RuntimeException e) {

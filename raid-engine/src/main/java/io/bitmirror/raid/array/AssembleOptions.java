@@ -38,6 +38,7 @@ public final class AssembleOptions {
     private final int maxIoBytes;
     private final boolean parallelMembers;
     private final boolean readOnly;
+    private final Path changesDir;
     /** Not API: set only through io.bitmirror.raid.internal.ArrayInternals (tests, crash explorer). */
     private final Mutant mutant;
 
@@ -55,6 +56,7 @@ public final class AssembleOptions {
         this.maxIoBytes = b.maxIoBytes;
         this.parallelMembers = b.parallelMembers;
         this.readOnly = b.readOnly;
+        this.changesDir = b.changesDir;
         this.mutant = mutant;
     }
 
@@ -88,6 +90,7 @@ public final class AssembleOptions {
         b.maxIoBytes = maxIoBytes;
         b.parallelMembers = parallelMembers;
         b.readOnly = readOnly;
+        b.changesDir = changesDir;
         return b;
     }
 
@@ -118,6 +121,11 @@ public final class AssembleOptions {
      */
     public boolean readOnly() {
         return readOnly;
+    }
+
+    /** Where this array's changed-block bitmaps live ({@code NAME.cbt}), or null: no tracking. */
+    public Path changesDir() {
+        return changesDir;
     }
 
     /** Opens the external bitmap, or null for internal / none. */
@@ -197,6 +205,7 @@ public final class AssembleOptions {
         private int maxIoBytes = 1 << 20;
         private boolean parallelMembers;
         private boolean readOnly;
+        private Path changesDir;
 
         private Builder(List<Path> devices) {
             Objects.requireNonNull(devices, "devices");
@@ -287,6 +296,15 @@ public final class AssembleOptions {
          */
         public Builder readOnly(boolean readOnly) {
             this.readOnly = readOnly;
+            return this;
+        }
+
+        /**
+         * The directory of this array's changed-block bitmaps: those found there are loaded at
+         * assembly and go on tracking; new ones are created there. Null (default): none.
+         */
+        public Builder changesDir(Path dir) {
+            this.changesDir = dir;
             return this;
         }
 

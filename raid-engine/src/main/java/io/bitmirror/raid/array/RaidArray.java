@@ -78,6 +78,7 @@ public final class RaidArray implements AutoCloseable {
     public static final int BLOCK_SIZE = MirroredIo.BLOCK;
 
     private final ArrayGeometry geometry;
+    private final ChangeTracking changes;
     private final AssembleOptions options;
     private final Members members;
     private final WriteIntentBitmap bitmap;
@@ -105,6 +106,7 @@ public final class RaidArray implements AutoCloseable {
         this.members = members;
         this.bitmap = bitmap;
         this.bitmapStore = store;
+        this.changes = new ChangeTracking(g.name(), opts.changesDir(), bitmap, g.uuid().clone());
         MemberSet set = members.current();
         MemberDevice[] data = new MemberDevice[g.raidDisks()];
         for (int s = 0; s < data.length; s++) {
@@ -315,6 +317,11 @@ public final class RaidArray implements AutoCloseable {
     /** Forces a superblock update now (events bump). */
     void updateSuperblocks() {
         metadata.updateSuperblocks();
+    }
+
+    /** The array's changed-block bitmaps (changed-block tracking). */
+    public ChangeTracking changes() {
+        return changes;
     }
 
     /** The bitmap engine, or null; for tests in this package. */
