@@ -7,6 +7,9 @@ import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.io.MemberFanout;
 import io.bitmirror.raid.member.DataArea;
 import io.bitmirror.raid.member.MemberDevice;
+import io.bitmirror.raid.superblock.FeatureMap;
+import io.bitmirror.raid.superblock.MdTime;
+import io.bitmirror.raid.superblock.Superblock;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -442,6 +445,24 @@ public final class RaidArray implements AutoCloseable {
 
     public byte[] uuid() {
         return geometry.uuid().clone();
+    }
+
+    /**
+     * Creation and update time, used size and bitmap placement from the first present member's
+     * superblock, or null with no member present. Read without the superblock lock: utime is one
+     * field a concurrent update may replace, and either value is a true update time.
+     */
+    public SuperblockFacts superblockFacts() {
+        MemberSet set = members.current();
+        for (int s = 0; s < geometry.raidDisks(); s++) {
+            MemberSuperblock m = set.superblock(s);
+            if (m != null && set.path(s) != null) {
+                Superblock sb = m.sb;
+                return new SuperblockFacts(MdTime.seconds(sb.ctime()), MdTime.seconds(sb.utime()), sb.size(),
+                        (sb.featureMap() & FeatureMap.BITMAP_OFFSET) != 0);
+            }
+        }
+        return null;
     }
 
     /** Waits until no resync or recovery is running or pending; false on timeout. */

@@ -1,6 +1,10 @@
 package io.bitmirror.tools.control;
 
-import io.bitmirror.raid.ArrayException;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.bitmirror.raid.array.RaidArray;
 import io.bitmirror.raid.nbd.UnixSockets;
 
@@ -24,6 +28,10 @@ import org.slf4j.LoggerFactory;
  * client gets a one-line "busy" error. Each exchange is bounded by {@link ControlSession} (4 KiB
  * request line, a few seconds idle), so no client can stall another or grow the server.
  *
+ * <p>Each connection carries one request, a JSON object on one line, answered by the
+ * {@link RequestHandler} its {@code "request"} names ({@link RequestRegistry}); see
+ * docs/CONTROL.md.
+ *
  * <p>Manage requests (fail, remove, re-add, add, sync-action) run one at a time: {@link RaidArray}'s manage
  * operations check member states and then act on them without one lock around both (two adds
  * could pick the same missing slot), so this server serializes them. Detail requests take the
@@ -36,8 +44,6 @@ public final class ControlServer implements AutoCloseable {
     /** How long a client may take to send its request line, or to read its answer. */
     static final long IDLE_MILLIS = 5_000;
 
-    /** The words of md's sync_action that a running array accepts. */
-    static final java.util.Set<String> SYNC_ACTIONS = java.util.Set.of("check", "repair", "idle");
 
     private final RaidArray array;
     private final String exportUri;
@@ -46,11 +52,13 @@ public final class ControlServer implements AutoCloseable {
     private final Thread thread;
     private final Semaphore clients = new Semaphore(MAX_CLIENTS);
     private final Object manageLock = new Object();
+    private final RequestRegistry registry;
     private final long idleMillis;
     private volatile boolean running = true;
     private int sessions;
     /** What a stop request runs; null until the runner sets it. */
     private volatile StopHandler stopHandler;
+    private volatile String bitmapFile;
     /** The session answering a stop request, and when its answer is written. */
     private volatile Thread stopSession;
     private final CountDownLatch stopAnswered = new CountDownLatch(1);
@@ -64,7 +72,8 @@ public final class ControlServer implements AutoCloseable {
     }
 
     private ControlServer(RaidArray array, String exportUri, Path path, ServerSocketChannel server,
-            long idleMillis) {
+            long idleMillis, RequestRegistry registry) {
+        this.registry = registry;
         this.array = array;
         this.exportUri = exportUri;
         this.path = path;
@@ -79,9 +88,14 @@ public final class ControlServer implements AutoCloseable {
     }
 
     static ControlServer start(RaidArray array, String exportUri, Path path, long idleMillis) throws IOException {
+        return start(array, exportUri, path, idleMillis, RequestRegistry.standard());
+    }
+
+    static ControlServer start(RaidArray array, String exportUri, Path path, long idleMillis,
+            RequestRegistry registry) throws IOException {
         Path abs = path.toAbsolutePath();
         ServerSocketChannel ch = UnixSockets.bindPrivate(abs, "control socket");
-        ControlServer c = new ControlServer(array, exportUri, abs, ch, idleMillis);
+        ControlServer c = new ControlServer(array, exportUri, abs, ch, idleMillis, registry);
         c.thread.start();
         return c;
     }
@@ -122,8 +136,8 @@ public final class ControlServer implements AutoCloseable {
         try {
             c.configureBlocking(false);
             // A fresh socket's send buffer takes one short line without blocking.
-            c.write(ByteBuffer.wrap(("error: control socket busy (" + MAX_CLIENTS
-                    + " clients connected); try again\n").getBytes(StandardCharsets.UTF_8)));
+            c.write(ByteBuffer.wrap(ControlJson.error("control socket busy (" + MAX_CLIENTS
+                    + " clients connected); try again").getBytes(StandardCharsets.UTF_8)));
         } catch (IOException ignored) {
             // the client is gone already
         }
@@ -137,11 +151,14 @@ public final class ControlServer implements AutoCloseable {
             try {
                 line = s.readLine();
             } catch (ControlSession.BadRequest e) {
-                s.write("error: " + e.getMessage() + "\n");
+                s.write(ControlJson.error(e.getMessage()));
                 return;
             }
             if (line != null) {
-                s.write(answer(line));
+                String reply = answer(line, s);
+                if (reply != null) {
+                    s.write(reply);
+                }
             }
         } catch (IOException e) {
             LOG.debug("control client: {}", e.getMessage());
@@ -172,89 +189,82 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private String stop() throws IOException {
+    /** Stops the array for a stop request and returns the runner's line; see {@link StopRequest}. */
+    String stopArray() throws IOException {
         StopHandler h = stopHandler;
         if (h == null) {
-            return "error: this array cannot be stopped over its control socket\n";
+            throw new RequestException("this array cannot be stopped over its control socket");
         }
         stopSession = Thread.currentThread();
         try {
-            return "ok\n" + h.stop() + "\n";
+            return h.stop();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return "error: interrupted while stopping\n";
+            throw new RequestException("interrupted while stopping");
         }
     }
 
-    /** The whole answer to one request line: "ok" and the text, or one "error: ..." line. */
-    String answer(String line) {
-        String cmd = line.trim();
-        String arg = "";
-        int sp = cmd.indexOf(' ');
-        if (sp > 0) {
-            arg = cmd.substring(sp + 1).trim();
-            cmd = cmd.substring(0, sp);
-        }
+    /**
+     * The reply line to one request line: {@code {"ok":true,"result":...}} or one
+     * {@code {"ok":false,"error":...}}; null when a streaming handler wrote its own lines.
+     */
+    String answer(String line, ControlSession session) {
+        JsonNode tree;
         try {
-            switch (cmd) {
-                case "detail":
-                    return "ok\n" + DetailFormatter.text(array.status(), exportUri);
-                case "detail-json":
-                    return "ok\n" + DetailFormatter.json(array.status(), exportUri) + "\n";
-                case "fail":
-                case "remove":
-                case "re-add":
-                case "add":
-                case "add-force":
-                    synchronized (manageLock) {
-                        return "ok\n" + manage(cmd, Path.of(arg)) + "\n";
-                    }
-                case "sync-action":
-                    // md's sync_action file: check, repair, idle. Run with the other manage
-                    // requests, one at a time: it looks at member states and then acts on them.
-                    if (!SYNC_ACTIONS.contains(arg)) {
-                        return "error: unknown sync action '" + oneLine(arg) + "': check, repair or idle\n";
-                    }
-                    synchronized (manageLock) {
-                        return "ok\nbitmirror: " + array.status().name() + ": " + array.syncAction(arg) + "\n";
-                    }
-                case "stop":
-                    return stop();
-                default:
-                    return "error: unknown control request '" + oneLine(cmd) + "'\n";
+            tree = ControlJson.MAPPER.readTree(line);
+        } catch (JsonProcessingException e) {
+            return ControlJson.error("malformed request (not JSON): " + e.getOriginalMessage());
+        }
+        if (tree == null || !tree.isObject()) {
+            return ControlJson.error("malformed request: expected one JSON object {\"request\":NAME, ...}");
+        }
+        JsonNode name = tree.get("request");
+        if (name == null || !name.isTextual()) {
+            return ControlJson.error("malformed request: no \"request\" name (a string)");
+        }
+        RequestHandler h = registry.get(name.asText());
+        if (h == null) {
+            return ControlJson.error("unknown control request '" + name.asText() + "'");
+        }
+        Request r = new Request((ObjectNode) tree, this, session);
+        try {
+            JsonNode result;
+            if (h.serializedWithManage()) {
+                synchronized (manageLock) {
+                    result = h.handle(r);
+                }
+            } else {
+                result = h.handle(r);
             }
+            return r.streamed() ? null : ControlJson.ok(result == null ? NullNode.getInstance() : result);
         } catch (IOException e) {
-            return "error: " + oneLine(e.getMessage()) + "\n";
+            if (r.streamed()) {
+                // The client left a stream, or could not be written to: nothing more to say.
+                LOG.debug("control stream {}: {}", h.name(), e.getMessage());
+                return null;
+            }
+            return ControlJson.error(e.getMessage());
         } catch (RuntimeException e) {
-            LOG.error("control request {} failed", cmd, e);
-            return "error: " + oneLine(e.toString()) + "\n";
+            LOG.error("control request {} failed", h.name(), e);
+            return r.streamed() ? null : ControlJson.error(e.toString());
         }
     }
 
-    private String manage(String cmd, Path arg) throws IOException {
-        switch (cmd) {
-            case "fail":
-                array.fail(arg);
-                return "bitmirror: set " + arg + " faulty in " + array.status().name();
-            case "remove":
-                array.remove(arg);
-                return "bitmirror: hot removed " + arg + " from " + array.status().name();
-            case "re-add":
-                array.reAdd(arg);
-                return "bitmirror: re-added " + arg;
-            default:
-                // "add-force" is manage --add --force: the signature check is skipped.
-                array.add(arg, cmd.equals("add-force"));
-                return "bitmirror: added " + arg;
-        }
+    RaidArray array() {
+        return array;
     }
 
-    private static String oneLine(String s) {
-        if (s == null) {
-            return "failed";
-        }
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
+    /** The external bitmap file the array uses, for detail's Intent Bitmap; null for none or internal. */
+    public void bitmapFile(String path) {
+        this.bitmapFile = path;
+    }
+
+    String bitmapFile() {
+        return bitmapFile;
+    }
+
+    String exportUri() {
+        return exportUri;
     }
 
     private static void closeQuietly(SocketChannel c) {

@@ -14,7 +14,7 @@ import java.nio.charset.StandardCharsets;
  * with no end costs one session thread for a few seconds and 4 KiB, never the control thread.
  */
 final class ControlSession {
-    /** Longest request line, its newline included; a request is a word and a path. */
+    /** Longest request line, its newline included; a request is a small JSON object. */
     static final int MAX_LINE = 4096;
 
     private final SocketChannel ch;
@@ -73,6 +73,40 @@ final class ControlSession {
                     // A last line without a newline still counts, as the old reader took it.
                     return new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
                 }
+            }
+        }
+    }
+
+    /**
+     * For a streaming reply: whether the client closed its end, waiting up to {@code millis}
+     * (0: just look). Bytes the client sends meanwhile are read and dropped.
+     */
+    boolean peerClosed(long millis) throws IOException {
+        ByteBuffer sink = ByteBuffer.allocate(256);
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        try (Selector sel = Selector.open()) {
+            ch.configureBlocking(false);
+            ch.register(sel, SelectionKey.OP_READ);
+            while (true) {
+                sink.clear();
+                int n;
+                try {
+                    n = ch.read(sink);
+                } catch (IOException reset) {
+                    return true;
+                }
+                if (n < 0) {
+                    return true;
+                }
+                if (n > 0) {
+                    continue;
+                }
+                long left = (deadline - System.nanoTime()) / 1_000_000L;
+                if (left <= 0) {
+                    return false;
+                }
+                sel.select(left);
+                sel.selectedKeys().clear();
             }
         }
     }

@@ -1,7 +1,8 @@
 package io.bitmirror.tools.control;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import io.bitmirror.raid.array.ArrayStatus;
-import io.bitmirror.raid.array.MemberState;
 import io.bitmirror.tools.examine.MdadmText;
 
 import java.util.Locale;
@@ -17,55 +18,104 @@ public final class DetailFormatter {
     private DetailFormatter() {
     }
 
+    /** The text of a snapshot, through the same detail object the JSON view gives. */
     public static String text(ArrayStatus s, String exportUri) {
+        return text(DetailJson.of(s, exportUri));
+    }
+
+    /** The text view of a detail object (docs/CONTROL.md). */
+    public static String text(JsonNode d) {
         StringBuilder b = new StringBuilder();
-        line(b, "Version", s.metadataVersion());
-        line(b, "Array UUID", s.uuid());
-        line(b, "Name", s.name());
-        line(b, "Raid Level", "raid1");
-        line(b, "Array Size", s.sizeBytes() / 1024 + " KiB" + MdadmText.humanSize(s.sizeBytes()));
-        line(b, "Raid Devices", String.valueOf(s.raidDisks()));
-        long active = s.members().stream().filter(m -> m.state() == MemberState.IN_SYNC).count();
-        long failed = s.members().stream().filter(m -> m.state() == MemberState.FAULTY).count();
-        line(b, "Active Devices", String.valueOf(active));
-        line(b, "Failed Devices", String.valueOf(failed));
-        line(b, "State", s.state());
-        line(b, "Events", String.valueOf(s.events()));
-        line(b, "Consistency Policy", s.bitmapChunks() > 0 ? "bitmap" : "none");
-        if (s.bitmapChunks() > 0) {
-            line(b, "Bitmap", String.format(Locale.ROOT, "%d chunks of %s, %d dirty (%s%%)", s.bitmapChunks(),
-                    MdadmText.chunksize(s.bitmapChunkBytes()), s.dirtyChunks(),
-                    MdadmText.percent1(100.0 * s.dirtyChunks() / s.bitmapChunks())));
-            line(b, "Bitmap Flushes", String.format(Locale.ROOT, "%d page writes in %d group commits",
-                    s.bitmapPageWrites(), s.bitmapEpochs()));
+        line(b, "Version", d.path("metadataVersion").asText());
+        time(b, "Creation Time", d.path("creationTime"));
+        line(b, "Raid Level", d.path("raidLevel").asText());
+        long size = d.path("arraySizeBytes").asLong();
+        line(b, "Array Size", size / 1024 + " KiB" + MdadmText.humanSize(size));
+        if (d.hasNonNull("usedDevSizeBytes")) {
+            long used = d.path("usedDevSizeBytes").asLong();
+            line(b, "Used Dev Size", used / 1024 + " KiB" + MdadmText.humanSize(used));
         }
-        if (!"idle".equals(s.syncAction())) {
-            String label = statusLabel(s.syncAction());
-            double pct = s.syncTotalSectors() == 0 ? 0 : 100.0 * s.syncDoneSectors() / s.syncTotalSectors();
-            line(b, label, String.format(Locale.ROOT, "%d%% complete", (long) pct));
-            b.append(progress(s, pct)).append('\n');
-        } else if (s.resyncPending()) {
+        line(b, "Raid Devices", d.path("raidDevices").asText());
+        line(b, "Total Devices", d.path("totalDevices").asText());
+        line(b, "Persistence", "Superblock is persistent");
+        b.append('\n');
+        opt(b, "Intent Bitmap", d.path("intentBitmap"));
+        time(b, "Update Time", d.path("updateTime"));
+        StringBuilder state = new StringBuilder(d.path("state").asText());
+        d.path("flags").forEach(f -> state.append(", ").append(f.asText()));
+        line(b, "State", state.toString());
+        line(b, "Active Devices", d.path("activeDevices").asText());
+        line(b, "Working Devices", d.path("workingDevices").asText());
+        line(b, "Failed Devices", d.path("failedDevices").asText());
+        line(b, "Spare Devices", d.path("spareDevices").asText());
+        b.append('\n');
+        line(b, "Consistency Policy", d.path("consistencyPolicy").asText());
+        JsonNode bm = d.path("bitmap");
+        if (bm.isObject()) {
+            long chunks = bm.path("chunks").asLong();
+            long dirty = bm.path("dirtyChunks").asLong();
+            line(b, "Bitmap", String.format(Locale.ROOT, "%d chunks of %s, %d dirty (%s%%)", chunks,
+                    MdadmText.chunksize(bm.path("chunkBytes").asLong()), dirty,
+                    MdadmText.percent1(100.0 * dirty / chunks)));
+            line(b, "Bitmap Flushes", String.format(Locale.ROOT, "%d page writes in %d group commits",
+                    bm.path("pageWrites").asLong(), bm.path("groupCommits").asLong()));
+        }
+        JsonNode sync = d.path("sync");
+        String action = sync.path("action").asText("idle");
+        if (!"idle".equals(action)) {
+            double pct = sync.path("percent").asDouble();
+            line(b, statusLabel(action), String.format(Locale.ROOT, "%d%% complete", (long) pct));
+            b.append(progress(sync)).append('\n');
+        } else if (sync.path("resyncPending").asBoolean()) {
             // Read-only and not stopped cleanly: what /proc/mdstat says of such an array.
             line(b, "Resync Status", "PENDING (read-only: it runs at the next read-write assembly)");
             b.append("      resync=PENDING\n");
         }
-        // md's mismatch_cnt, always shown (as the sysfs file always exists): 0 until a check or
-        // repair finds differing blocks, then what the last one found, until the next starts.
-        line(b, "Mismatch Count", String.valueOf(s.mismatchSectors()));
-        if (s.resyncedChunks() > 0) {
-            line(b, "Copied", String.format(Locale.ROOT, "%d chunks, %d KiB since assembly", s.resyncedChunks(),
-                    s.resyncedBytes() / 1024));
+        b.append('\n');
+        line(b, "Name", d.path("name").asText());
+        line(b, "UUID", d.path("uuid").asText());
+        line(b, "Events", d.path("events").asText());
+        JsonNode c = d.path("counters");
+        // md's mismatch_cnt, always shown (as the sysfs file always exists), in its unit
+        // (sectors): 0 until a check or repair finds differing blocks, then what the last one found.
+        line(b, "Mismatch Count", String.valueOf(c.path("mismatchBytes").asLong() / 512));
+        if (c.path("copiedChunks").asLong() > 0) {
+            line(b, "Copied", String.format(Locale.ROOT, "%d chunks, %d KiB since assembly",
+                    c.path("copiedChunks").asLong(), c.path("copiedBytes").asLong() / 1024));
         }
-        if (exportUri != null) {
-            line(b, "Export", exportUri);
+        if (d.hasNonNull("export")) {
+            line(b, "Export", d.path("export").asText());
         }
         b.append('\n');
-        b.append("    Number   State             Device\n");
-        for (ArrayStatus.Member m : s.members()) {
-            b.append(String.format(Locale.ROOT, "    %4d     %-16s  %s%n", m.slot(), state(m), m.device() == null ? "-"
-                    : m.device()));
+        b.append("    Number   RaidDevice State\n");
+        for (JsonNode m : d.path("members")) {
+            StringBuilder st = new StringBuilder();
+            m.path("state").forEach(w -> st.append(st.length() == 0 ? "" : " ").append(w.asText()));
+            String dev = m.hasNonNull("device") ? m.path("device").asText() : "";
+            if (m.hasNonNull("major")) {
+                dev = m.path("major").asText() + ":" + m.path("minor").asText() + "  " + dev;
+            }
+            b.append(String.format(Locale.ROOT, "    %6s   %10s %-20s %s%n", dash(m.path("number")),
+                    dash(m.path("raidDevice")), st, dev).stripTrailing()).append('\n');
         }
         return b.toString();
+    }
+
+    private static String dash(JsonNode n) {
+        return n.isNull() || n.isMissingNode() ? "-" : n.asText();
+    }
+
+    /** An ISO-8601 instant of the detail object, in mdadm's ctime(3) form and the local zone. */
+    private static void time(StringBuilder b, String key, JsonNode v) {
+        if (v.isTextual()) {
+            line(b, key, MdadmText.ctime(java.time.Instant.parse(v.asText()).getEpochSecond()));
+        }
+    }
+
+    private static void opt(StringBuilder b, String key, JsonNode v) {
+        if (v.isTextual()) {
+            line(b, key, v.asText());
+        }
     }
 
     /**
@@ -81,18 +131,9 @@ public final class DetailFormatter {
         }
     }
 
-    private static String state(ArrayStatus.Member m) {
-        String w = m.writeMostly() ? " writemostly" : "";
-        switch (m.state()) {
-            case IN_SYNC: return "active sync" + w;
-            case RECOVERING: return "spare rebuilding";
-            case FAULTY: return "faulty";
-            default: return "removed";
-        }
-    }
-
     /** md's progress line: {@code [====>......]  resync = 45.1% (x/y) finish=0.3min speed=1000K/sec}. */
-    static String progress(ArrayStatus s, double pct) {
+    static String progress(JsonNode sync) {
+        double pct = sync.path("percent").asDouble();
         int width = 20;
         int filled = (int) Math.min(width - 1, pct * width / 100);
         StringBuilder bar = new StringBuilder("      [");
@@ -100,81 +141,14 @@ public final class DetailFormatter {
             bar.append(i < filled ? '=' : i == filled ? '>' : '.');
         }
         bar.append("]  ");
-        long leftKiB = (s.syncTotalSectors() - s.syncDoneSectors()) / 2;
-        double finishMin = s.syncSpeedKiB() <= 0 ? 0 : leftKiB / (double) s.syncSpeedKiB() / 60.0;
-        bar.append(String.format(Locale.ROOT, "%s = %.1f%% (%d/%d) finish=%.1fmin speed=%dK/sec", s.syncAction(), pct,
-                s.syncDoneSectors() / 2, s.syncTotalSectors() / 2, finishMin, s.syncSpeedKiB()));
+        double finishMin = sync.path("etaSeconds").asLong(0) / 60.0;
+        bar.append(String.format(Locale.ROOT, "%s = %.1f%% (%d/%d) finish=%.1fmin speed=%dK/sec",
+                sync.path("action").asText(), pct, sync.path("doneBytes").asLong() / 1024,
+                sync.path("totalBytes").asLong() / 1024, finishMin, sync.path("speedBytesPerSecond").asLong() / 1024));
         return bar.toString();
     }
 
     private static void line(StringBuilder b, String key, String value) {
         b.append(String.format(Locale.ROOT, "%18s : %s%n", key, value));
-    }
-
-    /** The same as JSON, for scripts. */
-    public static String json(ArrayStatus s, String exportUri) {
-        StringBuilder b = new StringBuilder("{");
-        kv(b, "uuid", s.uuid()).append(',');
-        kv(b, "name", s.name()).append(',');
-        kv(b, "metadata_version", s.metadataVersion()).append(',');
-        b.append("\"size_bytes\":").append(s.sizeBytes()).append(',');
-        b.append("\"raid_disks\":").append(s.raidDisks()).append(',');
-        kv(b, "state", s.state()).append(',');
-        b.append("\"degraded\":").append(s.degraded()).append(',');
-        b.append("\"events\":").append(s.events()).append(',');
-        kv(b, "sync_action", s.syncAction()).append(',');
-        b.append("\"sync_done_sectors\":").append(s.syncDoneSectors()).append(',');
-        b.append("\"sync_total_sectors\":").append(s.syncTotalSectors()).append(',');
-        b.append("\"sync_speed_kib\":").append(s.syncSpeedKiB()).append(',');
-        b.append("\"bitmap_chunks\":").append(s.bitmapChunks()).append(',');
-        b.append("\"bitmap_chunk_bytes\":").append(s.bitmapChunkBytes()).append(',');
-        b.append("\"dirty_chunks\":").append(s.dirtyChunks()).append(',');
-        b.append("\"bitmap_page_writes\":").append(s.bitmapPageWrites()).append(',');
-        b.append("\"bitmap_group_commits\":").append(s.bitmapEpochs()).append(',');
-        b.append("\"copied_chunks\":").append(s.resyncedChunks()).append(',');
-        b.append("\"copied_bytes\":").append(s.resyncedBytes()).append(',');
-        b.append("\"mismatch_sectors\":").append(s.mismatchSectors()).append(',');
-        if (exportUri != null) {
-            kv(b, "export", exportUri).append(',');
-        }
-        b.append("\"members\":[");
-        for (int i = 0; i < s.members().size(); i++) {
-            ArrayStatus.Member m = s.members().get(i);
-            if (i > 0) {
-                b.append(',');
-            }
-            b.append("{\"slot\":").append(m.slot()).append(',');
-            kv(b, "device", m.device()).append(',');
-            kv(b, "state", m.state().name().toLowerCase(Locale.ROOT)).append(',');
-            b.append("\"write_mostly\":").append(m.writeMostly()).append('}');
-        }
-        return b.append("]}").toString();
-    }
-
-    private static StringBuilder kv(StringBuilder b, String k, String v) {
-        b.append('"').append(k).append("\":");
-        return appendString(b, v);
-    }
-
-    /** A JSON string literal (or {@code null}); the one escaping of every hand-written JSON here. */
-    public static String jsonString(String v) {
-        return appendString(new StringBuilder(), v).toString();
-    }
-
-    private static StringBuilder appendString(StringBuilder b, String v) {
-        if (v == null) {
-            return b.append("null");
-        }
-        b.append('"');
-        for (char c : v.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append('"');
     }
 }

@@ -46,6 +46,10 @@ final class ArrayRunner {
                     nbdOptions);
             if (control != null) {
                 ctl = ControlServer.start(array, exportUri, control);
+                if (opts.externalBitmap() instanceof ExternalBitmapOpener ext && ext.used() != null) {
+                    // detail's "Intent Bitmap : PATH", as mdadm names an external bitmap.
+                    ctl.bitmapFile(ext.used().toAbsolutePath().toString());
+                }
                 ctl.onStop(() -> {
                     signals.trigger("stop request");
                     try {

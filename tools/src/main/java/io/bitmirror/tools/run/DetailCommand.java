@@ -1,13 +1,18 @@
 package io.bitmirror.tools.run;
 
-import io.bitmirror.tools.control.ControlClient;
+import com.fasterxml.jackson.databind.JsonNode;
 
-import java.nio.file.Path;
+import io.bitmirror.tools.control.ControlClient;
+import io.bitmirror.tools.control.ControlJson;
+import io.bitmirror.tools.control.DetailFormatter;
+
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code bitmirror detail}: state, members, resync progress and bitmap statistics of a running array. */
@@ -17,15 +22,20 @@ public final class DetailCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--control", required = true, paramLabel = "SOCKET", description = "The array's control socket.")
-    Path control;
+    @Mixin
+    ControlTarget target;
+
+    @Parameters(paramLabel = "NAME", arity = "0..1", description = "The array's name or UUID, instead of --control.")
+    String name;
 
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        spec.commandLine().getOut().print(ControlClient.request(control, json ? "detail-json" : "detail"));
+        target.name(name);
+        JsonNode d = ControlClient.request(target.socket("detail"), "detail");
+        spec.commandLine().getOut().print(json ? ControlJson.line(d) : DetailFormatter.text(d));
         return 0;
     }
 }

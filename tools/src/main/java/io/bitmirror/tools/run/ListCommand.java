@@ -1,6 +1,12 @@
 package io.bitmirror.tools.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.bitmirror.tools.control.ControlClient;
+import io.bitmirror.tools.control.ControlJson;
 
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -43,70 +49,64 @@ public final class ListCommand implements Callable<Integer> {
         List<RunDirectory.Entry> entries = RunDirectory.running(e -> err.println("bitmirror: removed stale entry of "
                 + e.name() + " (pid " + e.pid() + " is gone)"));
         if (json) {
-            out.print("[");
-            for (int i = 0; i < entries.size(); i++) {
-                RunDirectory.Entry e = entries.get(i);
-                String detail = detail(e, "detail-json");
-                out.print((i > 0 ? "," : "") + "{\"name\":" + quote(e.name()) + ",\"uuid\":" + quote(e.uuid())
-                        + ",\"pid\":" + e.pid() + ",\"export\":" + quote(e.export()) + ",\"control\":"
-                        + (e.control() == null ? "null" : quote(e.control().toString())) + ",\"detail\":"
-                        + (detail == null ? "null" : detail.trim()) + "}");
+            ArrayNode all = ControlJson.MAPPER.createArrayNode();
+            for (RunDirectory.Entry e : entries) {
+                ObjectNode o = all.addObject();
+                o.put("name", e.name());
+                o.put("uuid", e.uuid());
+                o.put("pid", e.pid());
+                o.put("export", e.export());
+                o.put("control", e.control() == null ? null : e.control().toString());
+                // The detail request's own object, the schema of detail --json; null if it does not answer.
+                o.set("detail", detail(e));
             }
-            out.println("]");
+            out.print(ControlJson.line(all));
             return 0;
         }
         if (entries.isEmpty()) {
             out.println("no running arrays in " + RunDirectory.locate());
         }
         for (RunDirectory.Entry e : entries) {
-            String d = detail(e, "detail");
+            JsonNode d = detail(e);
             String shortName = e.name().substring(e.name().indexOf(':') + 1);
-            if (d == null) {
+            if (d.isNull()) {
                 out.println(shortName + " : not answering on " + e.control() + " (pid " + e.pid() + ")");
                 continue;
             }
             StringBuilder members = new StringBuilder();
-            String state = "?";
-            String progress = null;
-            boolean table = false;
-            for (String line : d.split("\n")) {
-                String t = line.trim();
-                if (t.startsWith("Number")) {
-                    table = true;
-                } else if (table && !t.isEmpty()) {
-                    // "slot  state  device": mdstat's "device[slot](F)"
-                    String[] w = t.split("\\s+");
-                    String flag = t.contains("faulty") ? "(F)" : t.contains("rebuilding") || t.contains("spare") ? "(S)"
-                            : "";
-                    members.append(' ').append(w[w.length - 1]).append('[').append(w[0]).append(']').append(flag);
-                } else if (t.startsWith("State :")) {
-                    state = t.substring(7).trim();
-                } else if (t.startsWith("Resync Status :") || t.startsWith("Rebuild Status :")) {
-                    progress = t;
+            for (JsonNode m : d.path("members")) {
+                if (!m.hasNonNull("device")) {
+                    continue;
                 }
+                // mdstat's "device[slot](F)": (F) faulty, (S) spare (a rebuilding member too)
+                String st = m.path("state").toString();
+                String flag = st.contains("faulty") ? "(F)" : st.contains("spare") ? "(S)" : "";
+                members.append(' ').append(m.path("device").asText()).append('[').append(m.path("slot").asInt())
+                        .append(']').append(flag);
             }
+            StringBuilder state = new StringBuilder(d.path("state").asText());
+            d.path("flags").forEach(f -> state.append(", ").append(f.asText()));
             out.println(shortName + " : " + state + " raid1" + members);
             out.println("      uuid " + e.uuid() + ", pid " + e.pid() + ", export " + e.export() + ", control "
                     + e.control());
-            if (progress != null) {
-                out.println("      " + progress);
+            JsonNode sync = d.path("sync");
+            String action = sync.path("action").asText("idle");
+            if (action.equals("resync") || action.equals("recovery")) {
+                out.println("      " + (action.equals("resync") ? "Resync" : "Rebuild") + " Status : "
+                        + (long) sync.path("percent").asDouble() + "% complete");
             }
         }
         return 0;
     }
 
-    private static String detail(RunDirectory.Entry e, String request) {
+    private static JsonNode detail(RunDirectory.Entry e) {
         if (e.control() == null) {
-            return null;
+            return NullNode.getInstance();
         }
         try {
-            return ControlClient.request(e.control(), request);
+            return ControlClient.request(e.control(), "detail");
         } catch (IOException | RuntimeException notAnswering) {
-            return null;
+            return NullNode.getInstance();
         }
-    }
-
-    private static String quote(String s) {
-        return io.bitmirror.tools.control.DetailFormatter.jsonString(s);
     }
 }

@@ -1,13 +1,17 @@
 package io.bitmirror.tools.run;
 
 import io.bitmirror.tools.UsageException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
 import io.bitmirror.tools.control.ControlClient;
+import io.bitmirror.tools.control.ControlJson;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,8 +28,9 @@ public final class ManageCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--control", required = true, paramLabel = "SOCKET", description = "The array's control socket.")
-    Path control;
+    /** --control=SOCKET or --array=NAME (the positional is the DEVICE here). */
+    @Mixin
+    ControlTarget target;
 
     static final class Action {
         @Option(names = {"-f", "--fail"}, description = "Mark the member faulty.")
@@ -57,6 +62,7 @@ public final class ManageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        Path control = target.socket("manage");
         if (force && !action.add) {
             throw new UsageException("--force goes with --add only");
         }
@@ -64,15 +70,20 @@ public final class ManageCommand implements Callable<Integer> {
             if (device != null) {
                 throw new UsageException("--action takes no DEVICE (it acts on the whole array): " + device);
             }
-            spec.commandLine().getOut().print(ControlClient.request(control, "sync-action " + action.syncAction));
+            spec.commandLine().getOut().println(ControlClient.request(control,
+                    ControlJson.request("sync-action").put("action", action.syncAction.name())).path("message").asText());
             return 0;
         }
         if (device == null) {
             throw new UsageException("missing DEVICE: --fail, --remove, --add and --re-add name a member");
         }
-        String verb = action.fail ? "fail" : action.remove ? "remove" : action.add ? (force ? "add-force" : "add")
-                : "re-add";
-        spec.commandLine().getOut().print(ControlClient.request(control, verb + " " + device.toAbsolutePath()));
+        String verb = action.fail ? "fail" : action.remove ? "remove" : action.add ? "add" : "re-add";
+        // Absolute: the server's working directory is not this one.
+        ObjectNode req = ControlJson.request(verb).put("device", device.toAbsolutePath().toString());
+        if (force) {
+            req.put("force", true);
+        }
+        spec.commandLine().getOut().println(ControlClient.request(control, req).path("message").asText());
         return 0;
     }
 }

@@ -84,7 +84,7 @@ public final class QuickstartCommand implements Callable<Integer> {
             out.println("Stop it:   Ctrl-C (the array is flushed and marked clean)");
             out.println();
             try {
-                out.print(ControlClient.request(control, "detail"));
+                out.print(io.bitmirror.tools.control.DetailFormatter.text(ControlClient.request(control, "detail")));
             } catch (java.io.IOException e) {
                 out.println("(detail unavailable: " + e.getMessage() + ")");
             }

@@ -119,8 +119,7 @@ class OtherPlacementsTest {
             assertEquals(v.label(), st.metadataVersion());
             String text = DetailFormatter.text(st, null);
             assertTrue(text.contains("           Version : " + v.label() + "\n"), text);
-            String json = DetailFormatter.json(st, null);
-            assertTrue(json.contains("\"metadata_version\":\"" + v.label() + "\""), json);
+            assertEquals(v.label(), io.bitmirror.tools.control.DetailJson.of(st, null).path("metadataVersion").asText());
         } finally {
             a.stop();
         }

@@ -94,7 +94,7 @@ final class ArrayProcess implements AutoCloseable {
     }
 
     String detail() throws IOException {
-        return ControlClient.request(control, "detail");
+        return io.bitmirror.tools.control.DetailFormatter.text(ControlClient.request(control, "detail"));
     }
 
     /** SIGTERM, then the exit status. */

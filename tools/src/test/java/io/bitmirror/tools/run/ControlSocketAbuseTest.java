@@ -103,9 +103,9 @@ class ControlSocketAbuseTest {
 
             // Both are ended after the idle time, each with a one-line error.
             String s = answer(silent, 30);
-            assertTrue(s.matches("error: no request within \\d+ ms\n"), s);
+            assertTrue(s.matches("\\{\"ok\":false,\"error\":\"no request within \\d+ ms\"}\n"), s);
             String p = answer(partial, 30);
-            assertTrue(p.matches("error: request line not ended within \\d+ ms\n"), p);
+            assertTrue(p.matches("\\{\"ok\":false,\"error\":\"request line not ended within \\d+ ms\"}\n"), p);
             silent.close();
             partial.close();
 
@@ -131,7 +131,7 @@ class ControlSocketAbuseTest {
                 return total;
             });
             String h = answer(huge, 30);
-            assertEquals("error: request line longer than 4096 bytes\n", h);
+            assertEquals("{\"ok\":false,\"error\":\"request line longer than 4096 bytes\"}\n", h);
             long total = sent.get(30, TimeUnit.SECONDS);
             assertTrue(total < 8L << 20, "the server read all " + total + " bytes of a line with no end");
             huge.close();
@@ -145,7 +145,7 @@ class ControlSocketAbuseTest {
             Thread.sleep(200);
             SocketChannel ninth = connect(a.control);
             String busy = answer(ninth, 30);
-            assertTrue(busy.startsWith("error: control socket busy"), busy);
+            assertTrue(busy.startsWith("{\"ok\":false,\"error\":\"control socket busy"), busy);
             ninth.close();
             for (SocketChannel c : held) {
                 c.close();

@@ -78,6 +78,8 @@ class ExternalBitmapEndToEndTest {
             assertTrue(Files.readString(conf).contains("bitmap=" + bm), "recorded in the registry");
             try (ArrayProcess a = ArrayProcess.start(dir, List.of("--config=" + conf), m)) {
                 assertTrue(a.output().contains("external bitmap " + bm), a.output());
+                // detail names the file as mdadm --detail does: "Intent Bitmap : PATH".
+                assertTrue(a.detail().contains("     Intent Bitmap : " + bm.toAbsolutePath() + "\n"), a.detail());
                 byte[] data = new byte[4 << 20];
                 new Random(3).nextBytes(data);
                 Path in = dir.resolve("in.bin");
