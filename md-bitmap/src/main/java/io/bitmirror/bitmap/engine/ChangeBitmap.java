@@ -38,6 +38,8 @@ public final class ChangeBitmap {
     /** Pages snapshotted for the commit in progress (flusher only). */
     private int snapshotted;
     private volatile boolean inconsistent;
+    /** Called on the flusher after each sync of the file (the crash recorder's probe), or null. */
+    private volatile Runnable afterSync;
 
     private ChangeBitmap(String name, Path file, FileChannel channel, long chunks, int chunkBytes) {
         this.name = name;
@@ -222,6 +224,10 @@ public final class ChangeBitmap {
             }
             // Data only: the file's size never changes after creation.
             channel.force(false);
+            Runnable probe = afterSync;
+            if (probe != null) {
+                probe.run();
+            }
             return true;
         } catch (IOException | RuntimeException e) {
             return false;
@@ -236,6 +242,14 @@ public final class ChangeBitmap {
         for (int i = 0; i < snapshotted; i++) {
             pages.markDirty(batch[i]);
         }
+    }
+
+    /**
+     * Runs {@code probe} on the flusher thread after every sync of the file, before the commit's
+     * writers are released: the crash recorder reads the durable file there. Null: none.
+     */
+    public void afterSync(Runnable probe) {
+        this.afterSync = probe;
     }
 
     /** Closes the file (after {@link WriteIntentBitmap#detachTracker} or a read-only load). */
