@@ -33,7 +33,10 @@ public final class CrashExplorer {
         this.generator = new StateGenerator(recording, seed);
         // L1 is a property of the whole run, not of a crash state: checked once, counted with
         // the safety checks' violations.
-        List<Violation> l1 = LivenessCheck.check(recording);
+        List<Violation> l1 = new java.util.ArrayList<>(LivenessCheck.check(recording));
+        // T1 (changed-block tracking) likewise: a property of each completed write, in every
+        // crash state from that write on.
+        l1.addAll(TrackingCheck.check(recording));
         violations.addAndGet(l1.size());
         first.addAll(l1);
         for (Violation v : l1) {

@@ -56,6 +56,30 @@ public final class History {
     }
 
     private final List<Scrub> scrubs = new ArrayList<>();
+    /** A changed-block bitmap file as it was on disk right after a sync, at log seq {@code seq}. */
+    public record TrackingSync(long seq, byte[] file) {
+    }
+
+    private final List<TrackingSync> trackingSyncs = new ArrayList<>();
+    private long trackingFrom = -1;
+
+    /** Tracking started (the bitmap was durable and attached) at {@code seq}. */
+    public synchronized void trackingStarted(long seq) {
+        trackingFrom = seq;
+    }
+
+    /** Seq from which every data write must have its tracking bit durable, or -1: no tracking. */
+    public synchronized long trackingFrom() {
+        return trackingFrom;
+    }
+
+    public synchronized void trackingSynced(TrackingSync s) {
+        trackingSyncs.add(s);
+    }
+
+    public synchronized List<TrackingSync> trackingSyncs() {
+        return List.copyOf(trackingSyncs);
+    }
     private Idle idle;
     private final List<Planted> planted = new ArrayList<>();
     private final List<Write> writes = new ArrayList<>();

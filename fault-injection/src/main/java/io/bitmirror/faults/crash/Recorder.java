@@ -101,7 +101,7 @@ public final class Recorder {
             AssembleOptions.Builder b = AssembleOptions.builder(members).run(true).parallelMembers(memberThreads)
                     .daemonSleepMillis(DAEMON_SLEEP_MILLIS).safeModeMillis(SAFE_MODE_MILLIS)
                     .minSpeedKiB(w.recordingMaxSpeedKiB() > 0 ? w.recordingMaxSpeedKiB() : 1_000_000)
-                    .maxSpeedKiB(w.recordingMaxSpeedKiB())
+                    .maxSpeedKiB(w.recordingMaxSpeedKiB()).changesDir(dir.resolve("rec-changes"))
                     .opener(p -> new RecordingDevice(new FaultyDevice(FileMemberDevice.open(p), FaultPlan.seeded(seed)
                             .on(FaultPlan.Op.FLUSH).delayMillis(FLUSH_LATENCY_MILLIS).then(Fault.DELAY)),
                             indexOf(members, p), log));
@@ -123,6 +123,8 @@ public final class Recorder {
             for (Path p : members) {
                 Files.deleteIfExists(p);
             }
+            Files.deleteIfExists(dir.resolve("rec-changes").resolve("crash.cbt"));
+            Files.deleteIfExists(dir.resolve("rec-changes"));
         }
     }
 

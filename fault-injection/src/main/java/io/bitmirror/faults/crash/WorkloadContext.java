@@ -58,6 +58,30 @@ public final class WorkloadContext {
         return (int) (geometry.chunkBytes() / BLOCK);
     }
 
+    /**
+     * Starts changed-block bitmap {@code name}; every sync of its file is recorded with the log
+     * seq at that moment (T1 is checked on these by {@link TrackingCheck}).
+     */
+    public void trackChanges(String name) throws IOException {
+        array.changes().track(name);
+        io.bitmirror.bitmap.engine.ChangeBitmap b = array.changes().find(name);
+        b.afterSync(() -> {
+            try {
+                history.trackingSynced(new History.TrackingSync(log.currentSeq(),
+                        java.nio.file.Files.readAllBytes(b.file())));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        history.trackingSynced(new History.TrackingSync(log.currentSeq(), java.nio.file.Files.readAllBytes(b.file())));
+        history.trackingStarted(log.currentSeq());
+    }
+
+    /** Clears changed-block bitmap {@code name} (as after a backup). */
+    public void clearChanges(String name) throws IOException {
+        array.changes().clear(name);
+    }
+
     /** Writes {@code n} blocks of random data at block {@code first}. */
     public void write(int first, int n, boolean fua) throws IOException {
         byte[] data = new byte[n * BLOCK];

@@ -137,6 +137,8 @@ final class Flusher implements Runnable {
     private void commitEpoch() {
         long epoch;
         int n;
+        int n2 = 0;
+        ChangeBitmap[] tracked;
         synchronized (lock) {
             epoch = openEpoch;
             // Close the epoch: pages dirtied from now on belong to the next one, whose writers
@@ -144,6 +146,11 @@ final class Flusher implements Runnable {
             // writers hold while setting bits, so every bit of this epoch is in it.
             openEpoch = epoch + 1;
             n = pages.snapshotDirty(batch);
+            tracked = engine.trackersForCommit();
+            for (ChangeBitmap t : tracked) {
+                t.snapshot();
+                n2 += t.snapshotted();
+            }
         }
         if (mutant == Mutant.W1) {
             publish(epoch);
@@ -173,6 +180,17 @@ final class Flusher implements Runnable {
             if (!ok) {
                 engine.onWriteError(batch, n);
                 failedCommits++;
+            }
+        }
+        if (n2 > 0) {
+            // The changed-block bitmaps of this epoch, durable before its writers go on, like
+            // the write-intent pages above (W1 for tracking).
+            for (ChangeBitmap t : tracked) {
+                if (!t.writeSnapshot()) {
+                    synchronized (lock) {
+                        t.writeFailed();
+                    }
+                }
             }
         }
         epochs++;

@@ -25,5 +25,10 @@ public enum Mutant {
     /** W6 broken: the flusher hands the live page image to the store instead of a snapshot. */
     W6,
     /** L1 broken: the daemon never clears a bit, so the bitmap only grows. */
-    L1;
+    L1,
+    /**
+     * Changed-block tracking broken: a writer that sets a tracking bit does not wait for it to be
+     * durable, so its data write can reach a member while the bit is only in memory.
+     */
+    CBT;
 }

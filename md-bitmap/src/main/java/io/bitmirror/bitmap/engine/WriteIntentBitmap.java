@@ -70,6 +70,9 @@ public final class WriteIntentBitmap implements AutoCloseable {
     private volatile boolean writeError;
     private volatile boolean closed;
     private String loadReason;
+    private static final ChangeBitmap[] NO_TRACKERS = new ChangeBitmap[0];
+    /** Changed-block bitmaps; replaced (copy on write) under the lock, read without it. */
+    private volatile ChangeBitmap[] trackers = NO_TRACKERS;
 
     private WriteIntentBitmap(BitmapStore store, ByteBuffer page0, BitmapEngineOptions options) {
         this.store = store;
@@ -235,6 +238,15 @@ public final class WriteIntentBitmap implements AutoCloseable {
                 wait = e;
             }
         }
+        ChangeBitmap[] t = trackers;
+        if (t.length != 0) {
+            // After the counters were raised (startChunk): clearChanges clears the bits first
+            // and then looks for raised counters, so either it sees ours or we see its clear.
+            long e = track(t, firstChunk, lastChunk);
+            if (e > wait) {
+                wait = e;
+            }
+        }
         if (writeError) {
             // Write-error state: the pages whose write failed, and the stale flag, are dirty
             // until a commit retries them. Wait for that commit, so that no data write goes out
@@ -261,6 +273,136 @@ public final class WriteIntentBitmap implements AutoCloseable {
             long open = flusher.openEpoch();
             return pages.dirtyCount() > 0 ? open : open - 1;
         }
+    }
+
+    /** The epoch that must be durable before the range's tracking bits are on disk. */
+    private long track(ChangeBitmap[] t, long first, long last) {
+        long wait = 0;
+        for (long c = first; c <= last; c++) {
+            boolean all = true;
+            for (ChangeBitmap b : t) {
+                all &= b.test(c);
+            }
+            // Read after the bit test: whoever set the bit published its epoch before it.
+            long e = all ? groupEpoch.get((int) (c >>> groupShift)) : trackClean(c);
+            if (e > wait) {
+                wait = e;
+            }
+        }
+        return wait;
+    }
+
+    /** Slow path: sets chunk {@code c}'s tracking bits in the open epoch. */
+    private long trackClean(long c) {
+        int g = (int) (c >>> groupShift);
+        synchronized (lock) {
+            long e = flusher.openEpoch();
+            // Ordering (W1 for tracking): the epoch is published before the bits, and the
+            // open epoch is never older than what the entry held.
+            groupEpoch.set(g, e);
+            for (ChangeBitmap b : trackers) {
+                if (!b.test(c)) {
+                    b.set(c);
+                }
+            }
+            return mutant == Mutant.CBT ? 0 : e;
+        }
+    }
+
+    // ------------------------------------------------------------------ changed-block tracking
+
+    /**
+     * Starts tracking into {@code b} (created empty by the caller). Chunks with a write in flight
+     * are marked at once: such a write may land after this returns.
+     */
+    public void attachTracker(ChangeBitmap b) {
+        if (readOnly) {
+            throw readOnlyRefused("attachTracker");
+        }
+        if (b.chunks() != chunks || b.chunkBytes() != chunkBytes) {
+            throw new IllegalArgumentException("changed-block bitmap " + b.name() + " does not match the bitmap");
+        }
+        synchronized (lock) {
+            for (ChangeBitmap o : trackers) {
+                if (o.name().equals(b.name())) {
+                    throw new IllegalArgumentException("changed-block bitmap " + b.name() + " is already tracking");
+                }
+            }
+            ChangeBitmap[] n = java.util.Arrays.copyOf(trackers, trackers.length + 1);
+            n[n.length - 1] = b;
+            markInFlight(b);
+            trackers = n;
+        }
+        flushNow();
+    }
+
+    /** The changed-block bitmap called {@code name}, or null. */
+    public ChangeBitmap tracker(String name) {
+        for (ChangeBitmap b : trackers) {
+            if (b.name().equals(name)) {
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** Every changed-block bitmap, in the order they were attached. */
+    public java.util.List<ChangeBitmap> trackers() {
+        return java.util.List.of(trackers);
+    }
+
+    /**
+     * Clears {@code name} (after a backup) and waits until the cleared bits are durable. Chunks
+     * with a write in flight stay marked: that write may land after the backup read them.
+     */
+    public boolean clearChanges(String name) {
+        ChangeBitmap b = tracker(name);
+        if (b == null) {
+            throw new IllegalArgumentException("no changed-block bitmap " + name);
+        }
+        synchronized (lock) {
+            // Bits first, counters after: see startWrite.
+            b.clearAll();
+            // In-flight writers already passed their wait: their bits and the cleared image go
+            // to disk in one snapshot, so the disk never shows their chunks clear.
+            markInFlight(b);
+        }
+        return flushNow() && !b.inconsistent();
+    }
+
+    private void markInFlight(ChangeBitmap b) {
+        for (long c = 0; c < chunks; c++) {
+            if ((counters.get(c) & COUNTER_MAX) >= 3) {
+                b.set(c);
+            }
+        }
+    }
+
+    /** Stops tracking into {@code name}; returns it once no commit writes it any more (the caller deletes the file). */
+    public ChangeBitmap detachTracker(String name) {
+        ChangeBitmap found = null;
+        synchronized (lock) {
+            java.util.List<ChangeBitmap> rest = new java.util.ArrayList<>();
+            for (ChangeBitmap b : trackers) {
+                if (b.name().equals(name)) {
+                    found = b;
+                } else {
+                    rest.add(b);
+                }
+            }
+            if (found == null) {
+                throw new IllegalArgumentException("no changed-block bitmap " + name);
+            }
+            trackers = rest.toArray(NO_TRACKERS);
+        }
+        // A commit in progress may still hold its snapshot; the next one no longer does.
+        flushNow();
+        return found;
+    }
+
+    /** Flusher, engine lock held. */
+    ChangeBitmap[] trackersForCommit() {
+        return trackers;
     }
 
     /** Returns the epoch that must be durable before writing chunk {@code c}. */
@@ -706,6 +848,13 @@ public final class WriteIntentBitmap implements AutoCloseable {
         }
         flusher.stop();
         closed = true;
+        for (ChangeBitmap b : trackers) {
+            try {
+                b.closeFile();
+            } catch (IOException ignored) {
+                // every commit was synced: closing loses nothing
+            }
+        }
         counters.close();
     }
 

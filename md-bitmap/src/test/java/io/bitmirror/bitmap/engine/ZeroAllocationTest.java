@@ -33,8 +33,24 @@ class ZeroAllocationTest {
     private volatile boolean stop;
     private volatile long slowPaths;
 
+    private volatile boolean tracking;
+
     @Test
     void writePathFlusherAndDaemonAllocateNothing() throws Exception {
+        run(null);
+    }
+
+    /**
+     * The same with a changed-block bitmap attached and cleared every 16,384 pairs, so tracking
+     * bits are set on the slow path and written by the flusher in the window too.
+     */
+    @Test
+    void writePathAllocatesNothingWhileTracking(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        run(dir);
+    }
+
+    private void run(java.nio.file.Path trackerDir) throws Exception {
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         assertTrue(mx.isThreadAllocatedMemorySupported());
         mx.setThreadAllocatedMemoryEnabled(true);
@@ -45,6 +61,11 @@ class ZeroAllocationTest {
             // What the array gives the daemon: it flushes "the members" itself when idle chunks
             // wait (L1). Created once, here; the daemon's calls of it are measured.
             bm.memberFlush(() -> bm.membersFlushed(bm.flushTicket()));
+            if (trackerDir != null) {
+                bm.attachTracker(ChangeBitmap.create(trackerDir.resolve("z.cbt"), "z", WriteIntentBitmapTest.UUID,
+                        65536, CHUNKS));
+                tracking = true;
+            }
             Thread writer = new Thread(() -> {
                 int done = 0;
                 while (!stop) {
@@ -150,6 +171,9 @@ class ZeroAllocationTest {
             }
             bm.startWrite(c, c);
             bm.endWrite(c, c, true);
+            if (tracking && (i & 16383) == 0) {
+                bm.clearChanges("z");
+            }
         }
         slowPaths = slow;
     }

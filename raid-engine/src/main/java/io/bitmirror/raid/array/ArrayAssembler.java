@@ -108,6 +108,8 @@ final class ArrayAssembler {
             BitmapHolder.Active active = bitmap == null ? BitmapHolder.Active.NONE
                     : new BitmapHolder.Active(bitmap, cuttable, bitmap.chunkBytes(), internal ? f.bitmapOffset() : 0);
             RaidArray a = new RaidArray(g, opts, f.events(), members, active);
+            // Before the first write: every write from now on is tracked.
+            a.changes().loadAll();
             a.start(plan, unclean);
             return a;
         } catch (IOException | RuntimeException e) {

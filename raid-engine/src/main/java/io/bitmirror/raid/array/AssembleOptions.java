@@ -39,6 +39,7 @@ public final class AssembleOptions {
     private final boolean parallelMembers;
     private final boolean readOnly;
     private final ArrayEventListener listener;
+    private final Path changesDir;
     /** Not API: set only through io.bitmirror.raid.internal.ArrayInternals (tests, crash explorer). */
     private final Mutant mutant;
 
@@ -57,6 +58,7 @@ public final class AssembleOptions {
         this.parallelMembers = b.parallelMembers;
         this.readOnly = b.readOnly;
         this.listener = b.listener;
+        this.changesDir = b.changesDir;
         this.mutant = mutant;
     }
 
@@ -91,6 +93,7 @@ public final class AssembleOptions {
         b.parallelMembers = parallelMembers;
         b.readOnly = readOnly;
         b.listener = listener;
+        b.changesDir = changesDir;
         return b;
     }
 
@@ -121,6 +124,11 @@ public final class AssembleOptions {
      */
     public boolean readOnly() {
         return readOnly;
+    }
+
+    /** Where this array's changed-block bitmaps live ({@code NAME.cbt}), or null: no tracking. */
+    public Path changesDir() {
+        return changesDir;
     }
 
     /** Opens the external bitmap, or null for internal / none. */
@@ -206,6 +214,7 @@ public final class AssembleOptions {
         private boolean parallelMembers;
         private boolean readOnly;
         private ArrayEventListener listener;
+        private Path changesDir;
 
         private Builder(List<Path> devices) {
             Objects.requireNonNull(devices, "devices");
@@ -306,6 +315,15 @@ public final class AssembleOptions {
          */
         public Builder listener(ArrayEventListener listener) {
             this.listener = listener;
+            return this;
+        }
+
+        /**
+         * The directory of this array's changed-block bitmaps: those found there are loaded at
+         * assembly and go on tracking; new ones are created there. Null (default): none.
+         */
+        public Builder changesDir(Path dir) {
+            this.changesDir = dir;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.bitmirror.raid.array;
 
+import io.bitmirror.bitmap.engine.ChangeBitmap;
 import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.internal.ArrayInternals;
@@ -81,6 +82,7 @@ public final class RaidArray implements AutoCloseable {
     public static final int BLOCK_SIZE = MirroredIo.BLOCK;
 
     private final ArrayGeometry geometry;
+    private final ChangeTracking changes;
     private final AssembleOptions options;
     private final Members members;
     /** The bitmap now (none, internal, file): grow swaps it; every part reads it there. */
@@ -112,6 +114,7 @@ public final class RaidArray implements AutoCloseable {
             // Before anything runs: the assembly's own events (NewArray, the first resync) reach it.
             this.events.subscribe(opts.listener(), ArrayEvents.DEFAULT_CAPACITY, false);
         }
+        this.changes = new ChangeTracking(g.name(), opts.changesDir(), bitmaps::bitmap, g.uuid().clone());
         MemberSet set = members.current();
         MemberDevice[] data = new MemberDevice[g.raidDisks()];
         for (int s = 0; s < data.length; s++) {
@@ -337,9 +340,19 @@ public final class RaidArray implements AutoCloseable {
             // md: a read-only array's superblocks are never written, so its bitmap cannot change.
             throw new ArrayException("grow refused: array " + geometry.name() + " is read-only");
         }
-        return manager.exclusive(() -> new BitmapGrow(geometry, options, members, metadata, bitmaps, barrier,
+        return manager.exclusive(() -> {
+            // Changed-block bitmaps are attached to the write-intent engine that grow would replace
+            // or close. (The control server runs grow and track-changes one at a time, with the
+            // other manage requests, so no tracker is attached while this grow goes on.)
+            List<String> tracking = changes.all().stream().map(ChangeBitmap::name).toList();
+            if (!tracking.isEmpty()) {
+                throw new ArrayException("grow refused: array " + geometry.name() + " has changed-block bitmaps "
+                        + String.join(", ", tracking) + "; --stop-tracking them first");
+            }
+            return new BitmapGrow(geometry, options, members, metadata, bitmaps, barrier,
                 io, this::flushForBitmapDaemon, () -> resync.active() || resync.pending() || resyncPending)
-                .apply(change));
+                .apply(change);
+        });
     }
 
     /** The bitmap the array has now: {@code none}, {@code internal} or {@code file}. */
@@ -358,6 +371,11 @@ public final class RaidArray implements AutoCloseable {
     /** Forces a superblock update now (events bump). */
     void updateSuperblocks() {
         metadata.updateSuperblocks();
+    }
+
+    /** The array's changed-block bitmaps (changed-block tracking). */
+    public ChangeTracking changes() {
+        return changes;
     }
 
     /** The bitmap engine, or null; for tests in this package. */

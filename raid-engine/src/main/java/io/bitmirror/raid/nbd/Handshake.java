@@ -33,6 +33,8 @@ final class Handshake {
     static final int ECHO_CHARS = 32;
     /** The id of base:allocation in block status replies. */
     static final int BASE_ALLOCATION_ID = 1;
+    /** The id of the selected qemu:dirty-bitmap:NAME in block status replies. */
+    static final int DIRTY_BITMAP_ID = 2;
 
     private final SocketChannel raw;
     private final NbdServer server;
@@ -46,6 +48,8 @@ final class Handshake {
     private boolean tls;
     private boolean structured;
     private boolean baseAllocation;
+    /** The changed-block bitmap selected as qemu:dirty-bitmap:NAME, or null. */
+    private String dirtyBitmap;
     private final int id;
     private boolean refusedPlain;
 
@@ -73,6 +77,11 @@ final class Handshake {
     /** base:allocation was selected (SET_META_CONTEXT): block status is served. */
     boolean baseAllocation() {
         return baseAllocation;
+    }
+
+    /** The name of the changed-block bitmap selected (qemu:dirty-bitmap:NAME), or null. */
+    String dirtyBitmap() {
+        return dirtyBitmap;
     }
 
     boolean tls() {
@@ -214,9 +223,14 @@ final class Handshake {
         // The protocol: what was negotiated in plain text does not carry over.
         structured = false;
         baseAllocation = false;
+        dirtyBitmap = null;
     }
 
-    /** LIST_META_CONTEXT or SET_META_CONTEXT: export name, then the queries. Only base:allocation exists. */
+    /**
+     * LIST_META_CONTEXT or SET_META_CONTEXT: export name, then the queries. The contexts are
+     * base:allocation and one {@code qemu:dirty-bitmap:NAME} per changed-block bitmap (qemu's
+     * names; at most one of them selected per connection, as qemu exports one per export).
+     */
     private void metaContext(int option, ByteBuffer data) throws IOException {
         boolean set = option == Nbd.OPT_SET_META_CONTEXT;
         if (set && !structured) {
@@ -231,6 +245,8 @@ final class Handshake {
         long queries = Integer.toUnsignedLong(data.getInt());
         boolean matched = false;
         boolean all = queries == 0 && !set;
+        java.util.List<io.bitmirror.bitmap.engine.ChangeBitmap> bitmaps = server.array().changes().all();
+        java.util.LinkedHashSet<String> dirty = new java.util.LinkedHashSet<>();
         for (long q = 0; q < queries; q++) {
             String query = string(data);
             if (query == null) {
@@ -238,6 +254,12 @@ final class Handshake {
                 return;
             }
             matched |= query.equals(Nbd.META_BASE_ALLOCATION) || (!set && query.equals("base:"));
+            for (io.bitmirror.bitmap.engine.ChangeBitmap b : bitmaps) {
+                String ctx = Nbd.META_DIRTY_BITMAP_PREFIX + b.name();
+                if (query.equals(ctx) || (!set && (query.equals("qemu:") || query.equals(Nbd.META_DIRTY_BITMAP_PREFIX)))) {
+                    dirty.add(b.name());
+                }
+            }
         }
         if (data.hasRemaining()) {
             reply(option, Nbd.REP_ERR_INVALID, msg("meta context request has trailing data"));
@@ -247,17 +269,35 @@ final class Handshake {
             reply(option, Nbd.REP_ERR_UNKNOWN, msg("no export named '" + echo(name) + "'"));
             return;
         }
+        if (all) {
+            for (io.bitmirror.bitmap.engine.ChangeBitmap b : bitmaps) {
+                dirty.add(b.name());
+            }
+        }
         if (set) {
             // A new SET replaces what an earlier one selected.
             baseAllocation = matched;
+            dirtyBitmap = dirty.isEmpty() ? null : dirty.iterator().next();
         }
         if (matched || all) {
-            byte[] n = Nbd.META_BASE_ALLOCATION.getBytes(StandardCharsets.US_ASCII);
-            ByteBuffer r = buf(4 + n.length);
-            r.putInt(BASE_ALLOCATION_ID).put(n);
-            reply(option, Nbd.REP_META_CONTEXT, r.flip());
+            metaReply(option, BASE_ALLOCATION_ID, Nbd.META_BASE_ALLOCATION);
+        }
+        int id = DIRTY_BITMAP_ID;
+        for (String d : dirty) {
+            metaReply(option, id, Nbd.META_DIRTY_BITMAP_PREFIX + d);
+            if (set) {
+                break;
+            }
+            id++;
         }
         reply(option, Nbd.REP_ACK, buf(0));
+    }
+
+    private void metaReply(int option, int contextId, String context) throws IOException {
+        byte[] n = context.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer r = buf(4 + n.length);
+        r.putInt(contextId).put(n);
+        reply(option, Nbd.REP_META_CONTEXT, r.flip());
     }
 
     /** A u32 length and that many UTF-8 bytes, or null when the length exceeds the data. */

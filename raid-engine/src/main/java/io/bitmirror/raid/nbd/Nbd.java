@@ -67,6 +67,10 @@ public final class Nbd {
 
     /** The meta context of allocation status (doc/proto.md "base:allocation"). */
     public static final String META_BASE_ALLOCATION = "base:allocation";
+    /** Prefix of qemu's dirty-bitmap meta contexts (qemu docs/interop/nbd.rst); NAME follows. */
+    public static final String META_DIRTY_BITMAP_PREFIX = "qemu:dirty-bitmap:";
+    /** Block status flag of qemu:dirty-bitmap:NAME: the extent changed (is dirty). */
+    public static final int STATE_DIRTY = 1;
     /** Block status flag of base:allocation: not allocated. */
     public static final int STATE_HOLE = 1;
     /** Block status flag of base:allocation: reads as zeroes. */

@@ -135,8 +135,11 @@ final class NbdConnection implements Runnable {
     /** Made once the handshake chose the channel (the socket, or TLS over it); before the workers start. */
     private ReplyOutput out;
     private SocketInput in;
-    /** base:allocation was selected: BLOCK_STATUS is served. */
+    /** base:allocation or a dirty bitmap was selected: BLOCK_STATUS is served. */
     private boolean blockStatus;
+    private boolean baseAllocation;
+    /** qemu:dirty-bitmap:NAME selected: NAME, else null. */
+    private String dirtyBitmap;
     /** Descriptors of one BLOCK_STATUS reply: length in the high half, flags in the low half. */
     private final long[] extents = new long[MAX_EXTENTS];
     /** Until transmission starts, when the server closes this connection; 0 after. */
@@ -207,7 +210,9 @@ final class NbdConnection implements Runnable {
                 this.tls = c instanceof TlsChannel ? (TlsChannel) c : null;
                 this.out = new ReplyOutput((GatheringByteChannel) c, id, BATCH_BYTES);
                 out.structured(hs.structured());
-                this.blockStatus = hs.baseAllocation();
+                this.blockStatus = hs.baseAllocation() || hs.dirtyBitmap() != null;
+                this.baseAllocation = hs.baseAllocation();
+                this.dirtyBitmap = hs.dirtyBitmap();
                 // Batched replies go out before the reader may block on the socket: the client may be
                 // waiting for them before it sends anything more.
                 this.in = new SocketInput(c, INPUT_BYTES, out::flush);
@@ -374,6 +379,28 @@ final class NbdConnection implements Runnable {
      */
     private void blockStatus(Request r) {
         int max = (r.flags & Nbd.CMD_FLAG_REQ_ONE) != 0 ? 1 : MAX_EXTENTS;
+        if (dirtyBitmap != null) {
+            io.bitmirror.bitmap.engine.ChangeBitmap b = array.changes().find(dirtyBitmap);
+            if (b == null) {
+                // Stopped since the handshake: nothing left to report.
+                refuse(r, Nbd.EINVAL);
+                return;
+            }
+            if (baseAllocation && !allocation(r, max, false)) {
+                return;
+            }
+            int n = DirtyExtents.fill(b, r.offset, r.offset + r.length, extents, max);
+            out.queueBlockStatus(r.cookie, Handshake.DIRTY_BITMAP_ID, extents, n, true);
+            releaseRequest(r);
+            return;
+        }
+        if (allocation(r, max, true)) {
+            releaseRequest(r);
+        }
+    }
+
+    /** The base:allocation chunk; false when the request was refused (and released). */
+    private boolean allocation(Request r, int max, boolean done) {
         long at = r.offset;
         long end = r.offset + r.length;
         int n = 0;
@@ -394,11 +421,11 @@ final class NbdConnection implements Runnable {
             LOG.warn("connection {}: block status at {}: {}", id, at, e.getMessage());
             if (n == 0) {
                 refuse(r, Nbd.EIO);
-                return;
+                return false;
             }
         }
-        out.queueBlockStatus(r.cookie, Handshake.BASE_ALLOCATION_ID, extents, n);
-        releaseRequest(r);
+        out.queueBlockStatus(r.cookie, Handshake.BASE_ALLOCATION_ID, extents, n, done);
+        return true;
     }
 
     private void warnCutShort() {

@@ -169,8 +169,14 @@ final class ReplyOutput {
      * meta context {@code contextId}. Reader thread only.
      */
     void queueBlockStatus(long cookie, int contextId, long[] extents, int n) {
+        queueBlockStatus(cookie, contextId, extents, n, true);
+    }
+
+    /** As above; {@code done} false when another context's chunk follows for the same request. */
+    void queueBlockStatus(long cookie, int contextId, long[] extents, int n, boolean done) {
         reserve(Nbd.CHUNK_LENGTH + 4 + 8 * n);
-        putChunk(batch, Nbd.REPLY_TYPE_BLOCK_STATUS, cookie, 4 + 8 * n);
+        batch.putInt(Nbd.STRUCTURED_REPLY_MAGIC).putShort((short) (done ? Nbd.REPLY_FLAG_DONE : 0))
+                .putShort((short) Nbd.REPLY_TYPE_BLOCK_STATUS).putLong(cookie).putInt(4 + 8 * n);
         batch.putInt(contextId);
         for (int i = 0; i < n; i++) {
             batch.putInt((int) (extents[i] >>> 32)).putInt((int) extents[i]);

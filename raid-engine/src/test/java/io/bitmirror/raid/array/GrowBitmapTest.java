@@ -141,6 +141,30 @@ class GrowBitmapTest {
         }
     }
 
+    /**
+     * Changed-block bitmaps ride on the write-intent engine grow replaces: refused (one line,
+     * the bitmap untouched) while one exists, allowed once it is stopped.
+     */
+    @Test
+    void refusedWhileChangedBlocksAreTracked() throws Exception {
+        List<Path> m = TestArrays.files(dir, 2, MEMBER);
+        ArrayCreator.plan(TestArrays.spec(m, BitmapMode.INTERNAL, true)).write();
+        Path changes = dir.resolve("changes");
+        try (RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).run(true).daemonSleepMillis(50)
+                .safeModeMillis(100).changesDir(changes).build())) {
+            a.changes().track("b1");
+            ArrayException e = assertThrows(ArrayException.class, () -> a.growBitmap(BitmapChange.none()));
+            assertEquals("grow refused: array host:test has changed-block bitmaps b1; --stop-tracking them first",
+                    e.getMessage());
+            assertEquals("internal", a.bitmapKind());
+            write(a, m, 8L << 20, 4096);
+            assertNotNull(a.changes().find("b1"), "still tracking");
+            a.changes().stop("b1");
+            assertEquals("removed the internal bitmap of host:test", a.growBitmap(BitmapChange.none()));
+            assertEquals("none", a.bitmapKind());
+        }
+    }
+
     private static byte[] head(Path p) throws IOException {
         try (FileChannel ch = FileChannel.open(p)) {
             ByteBuffer b = ByteBuffer.allocate(1 << 20);

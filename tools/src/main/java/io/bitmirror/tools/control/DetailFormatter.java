@@ -59,6 +59,10 @@ public final class DetailFormatter {
                     MdadmText.percent1(100.0 * dirty / chunks)));
             line(b, "Bitmap Flushes", String.format(Locale.ROOT, "%d page writes in %d group commits",
                     bm.path("pageWrites").asLong(), bm.path("groupCommits").asLong()));
+            for (JsonNode t : bm.path("changeBitmaps")) {
+                line(b, "Changes " + t.path("name").asText(), String.format(Locale.ROOT, "%d chunks changed%s",
+                        t.path("dirtyChunks").asLong(), t.path("inconsistent").asBoolean() ? " (inconsistent)" : ""));
+            }
         }
         JsonNode sync = d.path("sync");
         String action = sync.path("action").asText("idle");

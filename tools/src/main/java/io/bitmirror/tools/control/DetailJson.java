@@ -24,6 +24,17 @@ public final class DetailJson {
 
     public static ObjectNode of(RaidArray array, String exportUri) {
         ObjectNode o = of(array.status(), exportUri);
+        if (o.path("bitmap").isObject()) {
+            // Changed-block bitmaps (manage --track-changes) with their changed chunks.
+            ArrayNode tracking = ((ObjectNode) o.get("bitmap")).putArray("changeBitmaps");
+            for (io.bitmirror.bitmap.engine.ChangeBitmap cb : array.changes().all()) {
+                ObjectNode t = tracking.addObject();
+                t.put("name", cb.name());
+                t.put("context", "qemu:dirty-bitmap:" + cb.name());
+                t.put("dirtyChunks", cb.dirtyChunks());
+                t.put("inconsistent", cb.inconsistent());
+            }
+        }
         SuperblockFacts f = array.superblockFacts();
         if (f != null) {
             o.put("creationTime", Instant.ofEpochSecond(f.ctimeSeconds()).toString());

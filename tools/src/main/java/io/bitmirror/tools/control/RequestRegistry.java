@@ -29,6 +29,9 @@ public final class RequestRegistry {
                 new ReAddRequest(),
                 new AddRequest(),
                 new SyncActionRequest(),
+                new ChangesRequest.Track(),
+                new ChangesRequest.Clear(),
+                new ChangesRequest.Stop(),
                 new StopRequest(),
                 new SubscribeRequest(),
                 new GrowRequest()));

@@ -47,6 +47,10 @@ public final class AssembleCommand implements Callable<Integer> {
             + "/etc/bitmirror/bitmirror.conf).")
     Path config;
 
+    @Option(names = "--changes-dir", paramLabel = "DIR", description = "Where the changed-block bitmaps "
+            + "(manage --track-changes) live (default: bitmirror-changes/NAME beside the config file).")
+    Path changesDir;
+
     @Option(names = "--export", paramLabel = "URI", description = "nbd+unix:///?socket=PATH (default, mode 0600) or "
             + "nbd://127.0.0.1:PORT.")
     String export;
@@ -146,7 +150,8 @@ public final class AssembleCommand implements Callable<Integer> {
         NbdOptions nbd = nbdOptions();
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
         AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
-                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads).readOnly(readOnly);
+                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads).readOnly(readOnly)
+                .changesDir(changesDir(shortName));
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
             b.externalBitmap(ext);
@@ -236,6 +241,18 @@ public final class AssembleCommand implements Callable<Integer> {
     }
 
     /** /run/bitmirror when it can be used (root), else the current directory. */
+    /**
+     * Changed-block bitmaps: --changes-dir, else beside the config file (persistent storage,
+     * unlike the run directory), in {@code bitmirror-changes/NAME/}.
+     */
+    private Path changesDir(String shortName) {
+        if (changesDir != null) {
+            return changesDir.toAbsolutePath();
+        }
+        Path conf = io.bitmirror.bitmapfile.config.ConfigFile.locate(config).toAbsolutePath();
+        return conf.resolveSibling("bitmirror-changes").resolve(shortName);
+    }
+
     static Path defaultDir() {
         Path run = Path.of("/run/bitmirror");
         try {

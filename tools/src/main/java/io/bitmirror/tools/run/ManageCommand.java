@@ -45,6 +45,15 @@ public final class ManageCommand implements Callable<Integer> {
                 + "members, count mismatches, change nothing), repair (also rewrite differing blocks from the first "
                 + "in-sync member) or idle (stop a check or repair). No DEVICE.")
         SyncActionWord syncAction;
+        @Option(names = "--track-changes", paramLabel = "NAME", description = "Start a changed-block bitmap "
+                + "NAME, exported as the NBD meta context qemu:dirty-bitmap:NAME. No DEVICE.")
+        String trackChanges;
+        @Option(names = "--clear-changes", paramLabel = "NAME", description = "Clear changed-block bitmap NAME "
+                + "(after a backup). No DEVICE.")
+        String clearChanges;
+        @Option(names = "--stop-tracking", paramLabel = "NAME", description = "Drop changed-block bitmap NAME "
+                + "and its file. No DEVICE.")
+        String stopTracking;
     }
 
     /** The words --action takes (picocli refuses others, with the list, exit 2). */
@@ -72,6 +81,18 @@ public final class ManageCommand implements Callable<Integer> {
             }
             spec.commandLine().getOut().println(ControlClient.request(control,
                     ControlJson.request("sync-action").put("action", action.syncAction.name())).path("message").asText());
+            return 0;
+        }
+        String changes = action.trackChanges != null ? "track-changes" : action.clearChanges != null
+                ? "clear-changes" : action.stopTracking != null ? "stop-tracking" : null;
+        if (changes != null) {
+            if (device != null) {
+                throw new UsageException("--" + changes + " takes no DEVICE: " + device);
+            }
+            String name = action.trackChanges != null ? action.trackChanges : action.clearChanges != null
+                    ? action.clearChanges : action.stopTracking;
+            spec.commandLine().getOut().println(ControlClient.request(control,
+                    ControlJson.request(changes).put("name", name)).path("message").asText());
             return 0;
         }
         if (device == null) {
