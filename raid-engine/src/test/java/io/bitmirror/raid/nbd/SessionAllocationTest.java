@@ -112,10 +112,13 @@ class SessionAllocationTest {
                 batch.run();
                 last = ThreadAllocation.delta(before, ThreadAllocation.snapshot(path));
             }
-            // Repeated (at most 3 times) only if a one-off JIT event allocated in the window.
+            // Repeated (at most 6 times) only if a one-off JIT event allocated in the window: on a
+            // loaded 2-CPU machine the worker dispatch's last compilations land in the first
+            // windows (seen: 1752, 728, 136 bytes). A real per-request allocation cannot hide this
+            // way: one object per request is at least 16 B x 40,000 = 640,000 B in every window.
             long allocated = -1;
             long pageWrites = 0;
-            for (int window = 0; window < 3 && allocated != 0; window++) {
+            for (int window = 0; window < 6 && allocated != 0; window++) {
                 long pw0 = a.status().bitmapPageWrites();
                 long[] before = ThreadAllocation.snapshot(path);
                 for (int i = 0; i < 10; i++) {
