@@ -29,11 +29,12 @@ import java.util.List;
  * @param mismatchSectors md's mismatch_cnt: 512-byte sectors found differing by the last (or the
  *     running) check or repair, counted per differing 4 KiB block and member; 0 before any
  * @param io client requests completed since assembly
+ * @param memberIo how member requests are performed: "aio", "threads" or "inline" ({@code --member-io})
  */
 public record ArrayStatus(String uuid, String name, String metadataVersion, long sizeBytes, int raidDisks, String state, long events,
         List<Member> members, String syncAction, long syncDoneSectors, long syncTotalSectors, long syncSpeedKiB,
         long bitmapChunks, long dirtyChunks, long bitmapChunkBytes, long bitmapPageWrites, long bitmapEpochs,
-        long resyncedChunks, long resyncedBytes, long mismatchSectors, Io io) {
+        long resyncedChunks, long resyncedBytes, long mismatchSectors, Io io, String memberIo) {
 
     /**
      * Client requests completed without error since assembly (the array's own I/O, resync and

@@ -3,6 +3,8 @@ package io.bitmirror.raid.array;
 import io.bitmirror.bitmap.engine.Mutant;
 import io.bitmirror.raid.member.FileMemberDevice;
 
+import io.bitmirror.raid.io.MemberIoMode;
+
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -36,7 +38,7 @@ public final class AssembleOptions {
     private final boolean autoResync;
     private final int slots;
     private final int maxIoBytes;
-    private final boolean parallelMembers;
+    private final MemberIoMode memberIo;
     private final boolean readOnly;
     private final ArrayEventListener listener;
     private final Path changesDir;
@@ -55,7 +57,7 @@ public final class AssembleOptions {
         this.autoResync = b.autoResync;
         this.slots = b.slots;
         this.maxIoBytes = b.maxIoBytes;
-        this.parallelMembers = b.parallelMembers;
+        this.memberIo = b.memberIo;
         this.readOnly = b.readOnly;
         this.listener = b.listener;
         this.changesDir = b.changesDir;
@@ -90,7 +92,7 @@ public final class AssembleOptions {
         b.autoResync = autoResync;
         b.slots = slots;
         b.maxIoBytes = maxIoBytes;
-        b.parallelMembers = parallelMembers;
+        b.memberIo = memberIo;
         b.readOnly = readOnly;
         b.listener = listener;
         b.changesDir = changesDir;
@@ -173,7 +175,12 @@ public final class AssembleOptions {
 
     /** One I/O thread per member for writes, instead of the writing thread writing each in turn. */
     public boolean parallelMembers() {
-        return parallelMembers;
+        return memberIo == MemberIoMode.THREADS;
+    }
+
+    /** How member requests are performed ({@code --member-io}); default {@link MemberIoMode#AUTO}. */
+    public MemberIoMode memberIo() {
+        return memberIo;
     }
 
     /** Subscribed before the array starts (so it hears NewArray), or null. */
@@ -211,7 +218,7 @@ public final class AssembleOptions {
         private boolean autoResync = true;
         private int slots = 64;
         private int maxIoBytes = 1 << 20;
-        private boolean parallelMembers;
+        private MemberIoMode memberIo = MemberIoMode.AUTO;
         private boolean readOnly;
         private ArrayEventListener listener;
         private Path changesDir;
@@ -289,7 +296,16 @@ public final class AssembleOptions {
          * member in turn, faster on fast devices (docs/BENCHMARKS.md).
          */
         public Builder parallelMembers(boolean parallelMembers) {
-            this.parallelMembers = parallelMembers;
+            this.memberIo = parallelMembers ? MemberIoMode.THREADS : MemberIoMode.AUTO;
+            return this;
+        }
+
+        /**
+         * How member requests are performed (docs/DESIGN.md, "Asynchronous member I/O"); default
+         * {@link MemberIoMode#AUTO}: the kernel's asynchronous I/O where it is available.
+         */
+        public Builder memberIo(MemberIoMode memberIo) {
+            this.memberIo = Objects.requireNonNull(memberIo, "memberIo");
             return this;
         }
 

@@ -123,7 +123,7 @@ public final class RaidArray implements AutoCloseable {
             }
         }
         this.fanout = new MemberFanout(data, opts.slots(), opts.maxIoBytes(), "md-" + g.shortName(),
-                opts.parallelMembers());
+                opts.memberIo());
         // The pass's view reads the parts below through this facade's fields; it runs only
         // after start(), when they are all set.
         this.resync = new Resync(new ArraySyncTarget());
@@ -134,7 +134,7 @@ public final class RaidArray implements AutoCloseable {
                 manager, () -> resync.active() || resync.pending() || resyncPending, opts.readOnly());
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
         this.report = new StatusReport(g, members, metadata, resync, bitmaps, opts.readOnly(), () -> resyncPending,
-                io::counters);
+                io::counters, fanout.mode().word());
         members.listen(now -> {
             this.events.membersChanged(now);
             WriteIntentBitmap bitmap = bitmaps.bitmap();

@@ -17,10 +17,12 @@ final class StatusReport {
     private final boolean readOnly;
     private final BooleanSupplier resyncPending;
     private final Supplier<ArrayStatus.Io> io;
+    private final String memberIo;
 
     StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, BitmapHolder bitmaps,
-            boolean readOnly, BooleanSupplier resyncPending, Supplier<ArrayStatus.Io> io) {
+            boolean readOnly, BooleanSupplier resyncPending, Supplier<ArrayStatus.Io> io, String memberIo) {
         this.g = g;
+        this.memberIo = memberIo;
         this.io = io;
         this.readOnly = readOnly;
         this.resyncPending = resyncPending;
@@ -72,6 +74,6 @@ final class StatusReport {
                 resync.totalSectors(), resync.speedKiB(), bitmap == null ? 0 : bitmap.chunks(),
                 bitmap == null ? 0 : bitmap.dirtyChunks(), bitmap == null ? 0 : bitmap.chunkBytes(),
                 bitmap == null ? 0 : bitmap.pageWrites(), bitmap == null ? 0 : bitmap.flushEpochs(),
-                resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors(), io.get());
+                resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors(), io.get(), memberIo);
     }
 }

@@ -146,8 +146,30 @@ public final class Ioctls {
 
     /** The calling thread's last errno as text. */
     public static String errno() {
-        int e = Runtime.getSystemRuntime().getLastError();
-        return jnr.constants.platform.Errno.valueOf(e).description() + " (errno " + e + ")";
+        return describe(Runtime.getSystemRuntime().getLastError());
+    }
+
+    /** An errno value as text: "Input/output error (errno 5)". */
+    public static String describe(int errno) {
+        return jnr.constants.platform.Errno.valueOf(errno).description() + " (errno " + errno + ")";
+    }
+
+    /** O_DIRECT on x86_64 and the generic table; arm64 numbers it 0x10000. */
+    private static final int O_DIRECT = "aarch64".equals(System.getProperty("os.arch")) ? 0x10000 : 0x4000;
+    private static final int O_CLOEXEC = 0x80000;
+
+    /**
+     * Opens {@code path} with O_DIRECT (read-write, or read-only), for the kernel's asynchronous
+     * I/O, which needs a descriptor where the JDK's channel keeps its own private; the caller
+     * closes it with {@link LibC#close}, only when it closes the member (closing any descriptor of
+     * a file drops the process's POSIX locks on it).
+     */
+    public static int openDirect(Path path, boolean readOnly) throws IOException {
+        int fd = Holder.LIBC.open(path.toString(), (readOnly ? O_RDONLY : O_RDWR) | O_DIRECT | O_CLOEXEC);
+        if (fd < 0) {
+            throw new IOException(path + ": cannot open with O_DIRECT: " + errno());
+        }
+        return fd;
     }
 
     /** jnr-posix, for stat and friends. */

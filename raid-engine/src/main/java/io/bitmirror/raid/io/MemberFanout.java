@@ -1,20 +1,26 @@
 package io.bitmirror.raid.io;
 
+import io.bitmirror.raid.member.DirectTarget;
 import io.bitmirror.raid.member.MemberDevice;
 
 import java.io.IOException;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
- * Sends one request to several members. In parallel mode the calling thread performs the request
- * on the lowest member itself (no hand-off for the common first copy) and hands the others to
- * their I/O threads; otherwise it performs it on each member in turn. It returns when all have
- * answered, with the mask of members that failed. Asynchronous writes ({@link #startWrite})
- * always go through the I/O threads.
+ * Sends one request to several members, in one of three ways ({@link MemberIoMode}): submitted
+ * to the kernel for every member at once (Linux AIO, {@link KernelAio}), completed by its
+ * completion thread; handed to one I/O thread per member, the calling thread doing the lowest
+ * member itself (no hand-off for the common first copy); or performed by the calling thread on
+ * each member in turn. It returns when all have answered, with the mask of members that failed.
+ * Asynchronous writes ({@link #startWrite}) go to the kernel or the I/O threads.
  *
  * <p>Slots come from a fixed {@link SlotPool} of at most 64; everything is allocated here, at
  * assemble, and nothing per request. The in-turn loop over the members is {@link Broadcast}'s.
  */
 public final class MemberFanout implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(MemberFanout.class);
     /** Most slots a fan-out can have (one bit each in the free mask). */
     public static final int MAX_SLOTS = SlotPool.MAX;
 
@@ -26,16 +32,27 @@ public final class MemberFanout implements AutoCloseable {
     private final MemberWorker[] workers;
     private final String name;
     private final boolean parallel;
+    /** The kernel's asynchronous I/O, when the mode is {@link MemberIoMode#AIO}; else null. */
+    private final KernelAio aio;
+    private final MemberIoMode mode;
+
+    /**
+     * @param parallel {@link MemberIoMode#THREADS} when true, {@link MemberIoMode#INLINE} when false
+     */
+    public MemberFanout(MemberDevice[] devices, int slots, int slotBytes, String name, boolean parallel) {
+        this(devices, slots, slotBytes, name, parallel ? MemberIoMode.THREADS : MemberIoMode.INLINE);
+    }
 
     /**
      * @param devices one per member position; null for a missing member
      * @param slots request slots (at most 64)
      * @param slotBytes buffer bytes per slot: the largest request
-     * @param parallel hand every member but the first to its own I/O thread; when false the
-     *     calling thread writes each member in turn, which measured faster on fast devices (a
-     *     thread hand-off costs more than a 4 KiB write to tmpfs or a fast SSD)
+     * @param mode how requests reach the members; {@link MemberIoMode#AUTO} takes AIO when the
+     *     kernel gives a context and else writes in turn (one line in the log says so)
+     * @throws IllegalStateException when {@link MemberIoMode#AIO} was asked for and the kernel
+     *     refuses it (the message says why)
      */
-    public MemberFanout(MemberDevice[] devices, int slots, int slotBytes, String name, boolean parallel) {
+    public MemberFanout(MemberDevice[] devices, int slots, int slotBytes, String name, MemberIoMode mode) {
         if (slots < 1 || slots > MAX_SLOTS) {
             throw new IllegalArgumentException("slots must be 1.." + MAX_SLOTS + ": " + slots);
         }
@@ -43,24 +60,63 @@ public final class MemberFanout implements AutoCloseable {
             throw new IllegalArgumentException("at most 31 members: " + devices.length);
         }
         this.name = name;
-        this.parallel = parallel;
         this.devices = devices.clone();
         this.slots = new IoSlot[slots];
         for (int i = 0; i < slots; i++) {
             this.slots[i] = new IoSlot(i, slotBytes, devices.length);
         }
         this.free = new SlotPool(slots);
+        this.aio = mode == MemberIoMode.AIO || mode == MemberIoMode.AUTO ? openAio(mode) : null;
+        this.mode = aio != null ? MemberIoMode.AIO : mode == MemberIoMode.THREADS ? MemberIoMode.THREADS
+                : MemberIoMode.INLINE;
+        this.parallel = this.mode == MemberIoMode.THREADS;
         this.workers = new MemberWorker[devices.length];
         for (int m = 0; m < devices.length; m++) {
             if (devices[m] != null) {
-                startWorker(m);
+                attach(m);
             }
         }
     }
 
-    private void startWorker(int m) {
+    private KernelAio openAio(MemberIoMode asked) {
+        try {
+            return new KernelAio(slots, devices.length, name);
+        } catch (IOException | RuntimeException | LinkageError e) {
+            if (asked == MemberIoMode.AIO) {
+                throw new IllegalStateException("--member-io=aio: the kernel refused asynchronous I/O: " + e.getMessage(),
+                        e);
+            }
+            LOG.warn("{}: Linux AIO unavailable ({}): members are written in turn by the requesting thread",
+                    name, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Member {@code m}'s way to the device: the kernel when it can reach it (a worker thread
+     * too, for startWrite of a member it cannot), or an I/O thread.
+     */
+    private void attach(int m) {
+        if (aio != null) {
+            DirectTarget t = null;
+            try {
+                t = devices[m].directTarget();
+            } catch (IOException e) {
+                LOG.warn("{}: {} is written by a thread, not asynchronously: {}", name, devices[m].name(),
+                        e.getMessage());
+            }
+            aio.target(m, t);
+            if (t != null) {
+                return;
+            }
+        }
         workers[m] = new MemberWorker(m, devices[m], slots.length, name + "-member" + m);
         workers[m].start();
+    }
+
+    /** How requests reach the members: {@link MemberIoMode#AIO}, THREADS or INLINE (never AUTO). */
+    public MemberIoMode mode() {
+        return mode;
     }
 
     public int members() {
@@ -77,9 +133,12 @@ public final class MemberFanout implements AutoCloseable {
             workers[m].stop();
             workers[m] = null;
         }
+        if (aio != null) {
+            aio.target(m, null);
+        }
         devices[m] = dev;
         if (dev != null) {
-            startWorker(m);
+            attach(m);
         }
     }
 
@@ -110,7 +169,8 @@ public final class MemberFanout implements AutoCloseable {
     public void startWrite(IoSlot s, long position, int length, int mask) {
         int count = Integer.bitCount(mask);
         s.prepare(IoSlot.WRITE, position, length, 0, false, count);
-        for (int rest = mask; rest != 0; rest &= rest - 1) {
+        int rest = aio != null ? aio.submit(s, mask) : mask;
+        for (; rest != 0; rest &= rest - 1) {
             workers[Integer.numberOfTrailingZeros(rest)].submit(s);
         }
     }
@@ -146,6 +206,19 @@ public final class MemberFanout implements AutoCloseable {
             return 0;
         }
         s.prepare(op, position, length, extent, fua, count);
+        if (aio != null && op != IoSlot.TRIM) {
+            // Every member the kernel reaches at once; the others (devices in Java) by this
+            // thread meanwhile, each completed here.
+            int rest = aio.submit(s, mask);
+            if (rest != 0) {
+                int failed = Broadcast.toEach(rest, inline, s, lastInlineError);
+                for (; rest != 0; rest &= rest - 1) {
+                    int m = Integer.numberOfTrailingZeros(rest);
+                    s.complete(m, (failed & (1 << m)) == 0);
+                }
+            }
+            return s.await();
+        }
         if (!parallel) {
             // Every member in turn by this thread: nobody else completes the slot.
             return Broadcast.toEach(mask, inline, s, lastInlineError);
@@ -173,12 +246,15 @@ public final class MemberFanout implements AutoCloseable {
     /** The last error member {@code m} reported (its I/O thread's, else the inline one), or null. */
     public Exception lastException(int m) {
         IOException b = workers[m] == null ? null : workers[m].lastError();
+        if (b == null && aio != null && aio.serves(m)) {
+            b = aio.lastError(m);
+        }
         return b != null ? b : lastInlineError[m];
     }
 
     /** Threads of the I/O path, for allocation measurements. */
     public Thread[] threads() {
-        int n = 0;
+        int n = aio != null ? 1 : 0;
         for (MemberWorker w : workers) {
             if (w != null) {
                 n++;
@@ -186,6 +262,9 @@ public final class MemberFanout implements AutoCloseable {
         }
         Thread[] t = new Thread[n];
         int i = 0;
+        if (aio != null) {
+            t[i++] = aio.thread();
+        }
         for (MemberWorker w : workers) {
             if (w != null) {
                 t[i++] = w.thread();
@@ -201,6 +280,9 @@ public final class MemberFanout implements AutoCloseable {
                 workers[m].stop();
                 workers[m] = null;
             }
+        }
+        if (aio != null) {
+            aio.close();
         }
     }
 }

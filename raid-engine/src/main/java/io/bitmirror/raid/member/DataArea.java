@@ -75,6 +75,13 @@ public final class DataArea implements MemberDevice {
         device.trim(at(position, length), length);
     }
 
+    /** The device's target seen through this area: shifted by data_offset, limited to the array's size. */
+    @Override
+    public DirectTarget directTarget() throws IOException {
+        DirectTarget t = device.directTarget();
+        return t == null ? null : t.window(offset, size);
+    }
+
     /** Member positions are shifted back to array offsets and clamped to the data area. */
     @Override
     public long seekData(long position) throws IOException {

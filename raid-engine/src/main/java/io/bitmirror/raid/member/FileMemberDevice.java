@@ -36,6 +36,8 @@ public final class FileMemberDevice implements MemberDevice {
      * the member's lock is a POSIX record lock, which closing any descriptor of the file drops.
      */
     private int punchFd = -1;
+    /** The O_DIRECT descriptor for asynchronous I/O ({@link #directTarget}); -1 until asked for. */
+    private int directFd = -1;
     /** The filesystem refused to punch a hole once (EOPNOTSUPP): trims write zeroes from then on. */
     private volatile boolean punchRefused;
 
@@ -236,6 +238,18 @@ public final class FileMemberDevice implements MemberDevice {
         return r < 0 ? position : r;
     }
 
+    /**
+     * A descriptor of its own, opened O_DIRECT like the channel's (read-only for a read-only
+     * member), closed only with the member, like {@link #punchFd}.
+     */
+    @Override
+    public synchronized DirectTarget directTarget() throws IOException {
+        if (directFd < 0) {
+            directFd = Ioctls.openDirect(info.path(), readOnly);
+        }
+        return new DirectTarget(directFd, 0, info.sizeBytes());
+    }
+
     private synchronized int seekFd() throws IOException {
         if (seekFd < 0 && !info.blockDevice()) {
             seekFd = Ioctls.openForSeek(info.path());
@@ -253,6 +267,10 @@ public final class FileMemberDevice implements MemberDevice {
             if (punchFd >= 0) {
                 Ioctls.libc().close(punchFd);
                 punchFd = -1;
+            }
+            if (directFd >= 0) {
+                Ioctls.libc().close(directFd);
+                directFd = -1;
             }
         }
         try {

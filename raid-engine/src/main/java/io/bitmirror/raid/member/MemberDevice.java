@@ -50,6 +50,17 @@ public interface MemberDevice extends Closeable {
     void trim(long position, long length) throws IOException;
 
     /**
+     * How the kernel's asynchronous I/O can reach this member without going through this object
+     * ({@code --member-io=aio}), or null when it cannot: a device implemented in Java (fault
+     * injection, recording, tests) must see every request, so it is served by threads. Called
+     * when the array is assembled or a member joins, never per request; the descriptor stays
+     * open until {@link #close()}.
+     */
+    default DirectTarget directTarget() throws java.io.IOException {
+        return null;
+    }
+
+    /**
      * The first position at or after {@code position} that may hold data (lseek SEEK_DATA), or
      * {@link #sizeBytes()} when only holes follow. A device that cannot tell says data everywhere:
      * this default. Used for NBD block status, never on the I/O path.

@@ -1,0 +1,239 @@
+package io.bitmirror.raid.io;
+
+import io.bitmirror.raid.device.DirectIo;
+import io.bitmirror.raid.device.Ioctls;
+import io.bitmirror.raid.device.LinuxAio;
+import io.bitmirror.raid.device.LinuxAio.IoEvent;
+import io.bitmirror.raid.device.LinuxAio.Iocb;
+import io.bitmirror.raid.member.DirectTarget;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Member writes and flushes submitted to the kernel (Linux AIO, {@code --member-io=aio}): a
+ * slot's request goes to every member of its mask in one {@code io_submit}, and one completion
+ * thread reaps the events and completes the slot per member ({@link IoSlot#complete}), on
+ * whichever member finishes last. The submitting thread does no I/O itself, so the members are
+ * written at once and a 4 KiB write costs one device latency, not one per member.
+ *
+ * <p>Everything is preallocated for the slots: one control block per slot and member, the slot's
+ * list of control-block pointers, the event array. A request allocates nothing, on any thread
+ * (the completion thread included). Members without a {@link DirectTarget} (devices implemented
+ * in Java) are left to the caller: {@link #submit} returns them.
+ */
+final class KernelAio implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(KernelAio.class);
+    /** Completions reaped per io_getevents at most. */
+    private static final int EVENTS = 64;
+    /** How long the completion thread waits in the kernel before it looks at {@link #running}. */
+    private static final long WAIT_NANOS = 100_000_000L;
+    private static final int EINTR = 4;
+    private static final int EAGAIN = 11;
+    private static final int EINVAL = 22;
+
+    private final IoSlot[] slots;
+    private final int members;
+    private final long ctx;
+    private final ByteBuffer iocbs;
+    private final long iocbBase;
+    private final ByteBuffer pointers;
+    private final long pointerBase;
+    private final ByteBuffer events;
+    private final long eventBase;
+    private final ByteBuffer timeout;
+    private final long timeoutAddress;
+    private final long[] slotAddress;
+    /** Per member; replaced whole (copy on write) when a member joins or leaves. */
+    private volatile DirectTarget[] targets;
+    private final IOException[] lastError;
+    private final Thread reaper;
+    private volatile boolean running = true;
+
+    /**
+     * @throws IOException when the kernel gives no AIO context (the caller falls back)
+     */
+    KernelAio(IoSlot[] slots, int members, String name) throws IOException {
+        this.slots = slots;
+        this.members = members;
+        int blocks = slots.length * members;
+        this.ctx = LinuxAio.setup(blocks);
+        this.iocbs = nativeBlock(blocks * Iocb.SIZE);
+        this.iocbBase = LinuxAio.address(iocbs);
+        this.pointers = nativeBlock(blocks * 8);
+        this.pointerBase = LinuxAio.address(pointers);
+        this.events = nativeBlock(EVENTS * IoEvent.SIZE);
+        this.eventBase = LinuxAio.address(events);
+        this.timeout = nativeBlock(16);
+        timeout.putLong(0, 0).putLong(8, WAIT_NANOS);
+        this.timeoutAddress = LinuxAio.address(timeout);
+        this.slotAddress = new long[slots.length];
+        for (int i = 0; i < slots.length; i++) {
+            slotAddress[i] = LinuxAio.address(slots[i].data());
+        }
+        this.targets = new DirectTarget[members];
+        this.lastError = new IOException[members];
+        this.reaper = new Thread(this::reap, name + "-aio");
+        reaper.setDaemon(true);
+        reaper.start();
+    }
+
+    /** Kernel-shared memory, little-endian as the structures: whole aligned pages (DirectIo's rule). */
+    private static ByteBuffer nativeBlock(int bytes) {
+        return DirectIo.allocate((bytes + DirectIo.ALIGN - 1) & -DirectIo.ALIGN);
+    }
+
+    /** Member {@code m} is reached through {@code t} from now on (null: by the caller). */
+    synchronized void target(int m, DirectTarget t) {
+        DirectTarget[] next = targets.clone();
+        next[m] = t;
+        targets = next;
+    }
+
+    /** True when member {@code m} is served here. */
+    boolean serves(int m) {
+        return targets[m] != null;
+    }
+
+    Thread thread() {
+        return reaper;
+    }
+
+    IOException lastError(int m) {
+        return lastError[m];
+    }
+
+    /**
+     * Submits the slot's prepared write or flush to the members of {@code mask} that have a
+     * target; each completes the slot later, from the completion thread.
+     *
+     * @return the members of {@code mask} not taken (no target): the caller performs those and
+     *     completes them itself
+     */
+    int submit(IoSlot s, int mask) {
+        DirectTarget[] t = targets;
+        int base = s.index * members;
+        int n = 0;
+        int notTaken = 0;
+        for (int rest = mask; rest != 0; rest &= rest - 1) {
+            int m = Integer.numberOfTrailingZeros(rest);
+            DirectTarget target = t[m];
+            if (target == null) {
+                notTaken |= 1 << m;
+                continue;
+            }
+            int at = (base + m) * Iocb.SIZE;
+            if (s.op == IoSlot.FLUSH) {
+                iocbs.putShort(at + Iocb.OPCODE, Iocb.CMD_FDSYNC);
+                iocbs.putInt(at + Iocb.RW_FLAGS, 0);
+                iocbs.putLong(at + Iocb.BUF, 0);
+                iocbs.putLong(at + Iocb.NBYTES, 0);
+                iocbs.putLong(at + Iocb.OFFSET, 0);
+            } else {
+                if (!target.contains(s.position, s.length)) {
+                    // As DataArea refuses it on the synchronous path: never past the data area.
+                    lastError[m] = new IOException("I/O at " + s.position + "+" + s.length
+                            + " is outside the data area of " + target.limit() + " bytes");
+                    s.complete(m, false);
+                    continue;
+                }
+                iocbs.putShort(at + Iocb.OPCODE, s.op == IoSlot.WRITE ? Iocb.CMD_PWRITE : Iocb.CMD_PREAD);
+                // FUA: durable when it completes (RWF_DSYNC), as the synchronous path's write + fdatasync.
+                iocbs.putInt(at + Iocb.RW_FLAGS, s.fua ? Iocb.RWF_DSYNC : 0);
+                iocbs.putLong(at + Iocb.BUF, slotAddress[s.index]);
+                iocbs.putLong(at + Iocb.NBYTES, s.length);
+                iocbs.putLong(at + Iocb.OFFSET, target.offset() + s.position);
+            }
+            iocbs.putInt(at + Iocb.FILDES, target.fd());
+            iocbs.putLong(at + Iocb.DATA, ((long) s.index << 8) | m);
+            pointers.putLong((base + n) * 8, iocbBase + at);
+            n++;
+        }
+        int done = 0;
+        while (done < n) {
+            long r = LinuxAio.submit(ctx, n - done, pointerBase + (long) (base + done) * 8);
+            if (r > 0) {
+                done += (int) r;
+            } else if (r == -EAGAIN || r == -EINTR || r == 0) {
+                // The context is sized for every slot on every member, so this is transient.
+                Thread.onSpinWait();
+            } else {
+                // Refused: the rest fail now, as a synchronous write would have thrown.
+                for (int i = done; i < n; i++) {
+                    int m = (int) ((pointers.getLong((base + i) * 8) - iocbBase) / Iocb.SIZE) - base;
+                    lastError[m] = new IOException("io_submit: " + Ioctls.describe((int) -r));
+                    s.complete(m, false);
+                }
+                break;
+            }
+        }
+        return notTaken;
+    }
+
+    /** The completion thread: events to slots, until closed. */
+    private void reap() {
+        while (running) {
+            long r = LinuxAio.getEvents(ctx, 1, EVENTS, eventBase, timeoutAddress);
+            if (r < 0) {
+                if (r == -EINVAL) {
+                    // The context is gone: only close() destroys it, after this thread ended.
+                    LOG.error("io_getevents: the AIO context was destroyed under the completion thread");
+                    return;
+                }
+                if (r != -EINTR) {
+                    LOG.error("io_getevents failed: {}", Ioctls.describe((int) -r));
+                    sleepQuietly();
+                }
+                continue;
+            }
+            for (int i = 0; i < r; i++) {
+                int e = i * IoEvent.SIZE;
+                long data = events.getLong(e + IoEvent.DATA);
+                long res = events.getLong(e + IoEvent.RES);
+                int index = (int) (data >>> 8);
+                int m = (int) (data & 0xff);
+                long expected = iocbs.getLong((index * members + m) * Iocb.SIZE + Iocb.NBYTES);
+                boolean ok = res == expected;
+                if (!ok) {
+                    lastError[m] = new IOException(res < 0 ? Ioctls.describe((int) -res)
+                            : "short transfer: " + res + " of " + expected + " bytes");
+                }
+                slots[index].complete(m, ok);
+            }
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(10);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the completion thread (within {@link #WAIT_NANOS}) and frees the context. */
+    @Override
+    public void close() {
+        if (!running) {
+            return;
+        }
+        running = false;
+        // The context may be destroyed only once the completion thread stopped using it, even
+        // when the closing thread is interrupted: wait on, and pass the interrupt on afterwards.
+        boolean interrupted = false;
+        while (reaper.isAlive()) {
+            try {
+                reaper.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        LinuxAio.destroy(ctx);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
