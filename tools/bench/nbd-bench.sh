@@ -4,6 +4,8 @@
 #   - bitmirror, two members, internal bitmap
 #   - bitmirror, two members, --bitmap=none
 #   - bitmirror, internal bitmap, --nbd-dispatch=workers (every request handed to a worker)
+#   - bitmirror, internal bitmap, --member-io=inline (each member written in turn by the requesting
+#     thread, as before asynchronous member I/O; the default is --member-io=auto: Linux AIO)
 #   - qemu-nbd serving a two-child quorum of the same kind of files (a user-space mirror, no bitmap)
 #   - nbdkit's file plugin serving one file (no mirror)
 #   - the storage alone: fio libaio O_DIRECT over two files, halved (a two-copy mirror's ceiling)
@@ -103,18 +105,24 @@ raw() { # dir rw bs iodepth -> "IOPS MiB/s", halved
 
 one_round() { # fs base
   local fs=$1 base=$2 mode bm extra d pid label r q
-  # internal/none: defaults (--nbd-dispatch=auto); workers: internal bitmap with every request
-  # handed to a worker thread, for comparison with the reader running fast requests itself.
-  for mode in internal none workers; do
+  # internal/none: defaults (--nbd-dispatch=auto, --member-io=auto); workers: internal bitmap with
+  # every request handed to a worker thread, for comparison with the reader running fast requests
+  # itself; inline: internal bitmap, members written in turn by the requesting thread.
+  for mode in internal none workers inline; do
     bm=$mode; extra=()
     [[ $mode == workers ]] && { bm=internal; extra=(--nbd-dispatch=workers); }
+    [[ $mode == inline ]] && { bm=internal; extra=(--member-io=inline); }
     d="$base/bm-$mode"; fresh_dir "$d"
     make_files "$fs" "$d/a" "$d/b"
     "$here/bitmirror" create --level=1 --raid-devices=2 --assume-clean --bitmap="$bm" "$d/a" "$d/b" >/dev/null
     "$here/bitmirror" assemble --export="nbd+unix:///?socket=$d/s" --control="$d/c" "${extra[@]}" "$d/a" "$d/b" \
       >"$d/log" 2>&1 &
     pid=$!; pids+=("$pid"); wait_sock "$d/s"
-    if [[ $mode == workers ]]; then label="bitmirror dispatch=workers"; else label="bitmirror bitmap=$mode"; fi
+    case $mode in
+      workers) label="bitmirror dispatch=workers" ;;
+      inline) label="bitmirror member-io=inline" ;;
+      *) label="bitmirror bitmap=$mode" ;;
+    esac
     measure "$label" "nbd+unix:///?socket=$d/s" "bm_$mode"
     kill -TERM "$pid"; wait "$pid" || true
     rm -f "$d/a" "$d/b"
@@ -140,7 +148,7 @@ one_round() { # fs base
 
 rounds=${BENCH_ROUNDS:-1}
 labels=("bm_internal:bitmirror bitmap=internal" "bm_none:bitmirror bitmap=none"
-  "bm_workers:bitmirror dispatch=workers" "quorum:qemu-nbd quorum (2 files)" "nbdkit:nbdkit file (1 file)"
+  "bm_workers:bitmirror dispatch=workers" "bm_inline:bitmirror member-io=inline" "quorum:qemu-nbd quorum (2 files)" "nbdkit:nbdkit file (1 file)"
   "raw:storage alone, 2 copies")
 for fs in "${filesystems[@]}"; do
   case "$fs" in
@@ -163,6 +171,6 @@ for fs in "${filesystems[@]}"; do
     [[ $rounds -gt 1 ]] && row "${l#*:}" "$r" "$q"
     rand[$key]=${r%% *}; seq[$key]=${q#* }
   done
-  echo "ratios ($fs): 4K randwrite: bitmap on/off $(ratio "${rand[bm_internal]}" "${rand[bm_none]}"), vs qemu quorum $(ratio "${rand[bm_internal]}" "${rand[quorum]}"), vs nbdkit file $(ratio "${rand[bm_internal]}" "${rand[nbdkit]}"), dispatch auto/workers $(ratio "${rand[bm_internal]}" "${rand[bm_workers]}"), vs storage alone $(ratio "${rand[bm_internal]}" "${rand[raw]}")"
-  echo "ratios ($fs): 1M seq write: bitmap on/off $(ratio "${seq[bm_internal]}" "${seq[bm_none]}"), vs qemu quorum $(ratio "${seq[bm_internal]}" "${seq[quorum]}"), vs nbdkit file $(ratio "${seq[bm_internal]}" "${seq[nbdkit]}"), dispatch auto/workers $(ratio "${seq[bm_internal]}" "${seq[bm_workers]}"), vs storage alone $(ratio "${seq[bm_internal]}" "${seq[raw]}")"
+  echo "ratios ($fs): 4K randwrite: bitmap on/off $(ratio "${rand[bm_internal]}" "${rand[bm_none]}"), vs qemu quorum $(ratio "${rand[bm_internal]}" "${rand[quorum]}"), vs nbdkit file $(ratio "${rand[bm_internal]}" "${rand[nbdkit]}"), dispatch auto/workers $(ratio "${rand[bm_internal]}" "${rand[bm_workers]}"), member-io auto/inline $(ratio "${rand[bm_internal]}" "${rand[bm_inline]}"), vs storage alone $(ratio "${rand[bm_internal]}" "${rand[raw]}")"
+  echo "ratios ($fs): 1M seq write: bitmap on/off $(ratio "${seq[bm_internal]}" "${seq[bm_none]}"), vs qemu quorum $(ratio "${seq[bm_internal]}" "${seq[quorum]}"), vs nbdkit file $(ratio "${seq[bm_internal]}" "${seq[nbdkit]}"), dispatch auto/workers $(ratio "${seq[bm_internal]}" "${seq[bm_workers]}"), member-io auto/inline $(ratio "${seq[bm_internal]}" "${seq[bm_inline]}"), vs storage alone $(ratio "${seq[bm_internal]}" "${seq[raw]}")"
 done

@@ -38,7 +38,10 @@ public final class AssembleOptions {
     private final boolean autoResync;
     private final int slots;
     private final int maxIoBytes;
+    /** A member request unanswered this long fails the member: a SCSI command's default time-out. */
+    public static final long DEFAULT_MEMBER_TIMEOUT_MILLIS = 30_000;
     private final MemberIoMode memberIo;
+    private final long memberTimeoutMillis;
     private final boolean readOnly;
     private final ArrayEventListener listener;
     private final Path changesDir;
@@ -58,6 +61,7 @@ public final class AssembleOptions {
         this.slots = b.slots;
         this.maxIoBytes = b.maxIoBytes;
         this.memberIo = b.memberIo;
+        this.memberTimeoutMillis = b.memberTimeoutMillis;
         this.readOnly = b.readOnly;
         this.listener = b.listener;
         this.changesDir = b.changesDir;
@@ -93,6 +97,7 @@ public final class AssembleOptions {
         b.slots = slots;
         b.maxIoBytes = maxIoBytes;
         b.memberIo = memberIo;
+        b.memberTimeoutMillis = memberTimeoutMillis;
         b.readOnly = readOnly;
         b.listener = listener;
         b.changesDir = changesDir;
@@ -183,6 +188,11 @@ public final class AssembleOptions {
         return memberIo;
     }
 
+    /** How long a member request may go unanswered before the member is failed; 0: no limit. */
+    public long memberTimeoutMillis() {
+        return memberTimeoutMillis;
+    }
+
     /** Subscribed before the array starts (so it hears NewArray), or null. */
     public ArrayEventListener listener() {
         return listener;
@@ -219,6 +229,7 @@ public final class AssembleOptions {
         private int slots = 64;
         private int maxIoBytes = 1 << 20;
         private MemberIoMode memberIo = MemberIoMode.AUTO;
+        private long memberTimeoutMillis = DEFAULT_MEMBER_TIMEOUT_MILLIS;
         private boolean readOnly;
         private ArrayEventListener listener;
         private Path changesDir;
@@ -306,6 +317,21 @@ public final class AssembleOptions {
          */
         public Builder memberIo(MemberIoMode memberIo) {
             this.memberIo = Objects.requireNonNull(memberIo, "memberIo");
+            return this;
+        }
+
+        /**
+         * How long a member write or flush may go unanswered before the member is failed and the
+         * array goes on degraded ({@code --member-timeout}); default
+         * {@value AssembleOptions#DEFAULT_MEMBER_TIMEOUT_MILLIS} ms, a SCSI command's time-out;
+         * 0 waits forever (md's behaviour). Applies where the kernel or an I/O thread performs the
+         * request ({@link MemberIoMode#AIO}, {@link MemberIoMode#THREADS}).
+         */
+        public Builder memberTimeoutMillis(long millis) {
+            if (millis < 0) {
+                throw new IllegalArgumentException("member timeout must not be negative: " + millis);
+            }
+            this.memberTimeoutMillis = millis;
             return this;
         }
 

@@ -123,7 +123,7 @@ public final class RaidArray implements AutoCloseable {
             }
         }
         this.fanout = new MemberFanout(data, opts.slots(), opts.maxIoBytes(), "md-" + g.shortName(),
-                opts.memberIo());
+                opts.memberIo(), opts.memberTimeoutMillis());
         // The pass's view reads the parts below through this facade's fields; it runs only
         // after start(), when they are all set.
         this.resync = new Resync(new ArraySyncTarget());

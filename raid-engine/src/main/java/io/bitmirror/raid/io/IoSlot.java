@@ -3,7 +3,7 @@ package io.bitmirror.raid.io;
 import io.bitmirror.raid.device.DirectIo;
 
 import java.nio.ByteBuffer;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -25,9 +25,15 @@ public final class IoSlot {
     private final ByteBuffer[] views;
     /** One block for the array's read-modify-write of a partial block (a whole block is read here). */
     private final ByteBuffer block = DirectIo.allocate(DirectIo.ALIGN);
-    private final AtomicInteger pending = new AtomicInteger();
-    private final AtomicInteger failedMask = new AtomicInteger();
+    /**
+     * The members still to answer (low 32 bits) and those that failed (high 32 bits), in one
+     * word so that a completion and a time-out never both claim a member: a member whose bit is
+     * no longer outstanding (it timed out) is ignored when it answers late.
+     */
+    private final AtomicLong state = new AtomicLong();
     private volatile Thread waiter;
+    /** The members that did not answer in time in the last {@link #await(long)}. */
+    private int timedOut;
 
     int op;
     long position;
@@ -66,43 +72,79 @@ public final class IoSlot {
         return v;
     }
 
-    /** Prepares the request; {@code count} members will answer. */
-    void prepare(int op, long position, int length, long extent, boolean fua, int count) {
+    /** Prepares the request; the members of {@code mask} will answer. */
+    void prepare(int op, long position, int length, long extent, boolean fua, int mask) {
         this.op = op;
         this.position = position;
         this.length = length;
         this.extent = extent;
         this.fua = fua;
-        failedMask.set(0);
+        timedOut = 0;
         waiter = Thread.currentThread();
-        pending.set(count);
+        state.set(mask & 0xffffffffL);
     }
 
-    /** A member answered; {@code ok == false} records it in the failed mask. */
+    /**
+     * A member answered; {@code ok == false} records it in the failed mask. An answer from a
+     * member that is not outstanding (it timed out, and the slot may serve another request now)
+     * changes nothing.
+     */
     void complete(int member, boolean ok) {
-        if (!ok) {
-            int bit = 1 << member;
-            int cur;
-            do {
-                cur = failedMask.get();
-            } while (!failedMask.compareAndSet(cur, cur | bit));
-        }
-        if (pending.decrementAndGet() == 0) {
+        long bit = 1L << member;
+        long cur;
+        long next;
+        do {
+            cur = state.get();
+            if ((cur & bit) == 0) {
+                return;
+            }
+            next = (cur & ~bit) | (ok ? 0 : bit << 32);
+        } while (!state.compareAndSet(cur, next));
+        if ((int) next == 0) {
             LockSupport.unpark(waiter);
         }
     }
 
-    /** Waits until every member answered; returns the bit mask of members that failed. */
-    int await() {
+    /**
+     * Waits until every member answered, or {@code timeoutNanos} (0: no limit) passed since the
+     * wait began: then the members still outstanding count as failed ({@link #timedOut()}) and
+     * their late answers are ignored.
+     *
+     * @return the bit mask of members that failed
+     */
+    int await(long timeoutNanos) {
         int spins = 0;
-        while (pending.get() != 0) {
+        long deadline = 0;
+        while (true) {
+            long v = state.get();
+            if ((int) v == 0) {
+                return (int) (v >>> 32);
+            }
             if (spins < 200) {
                 spins++;
                 Thread.onSpinWait();
-            } else {
+            } else if (timeoutNanos <= 0) {
                 LockSupport.park(this);
+            } else {
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + timeoutNanos;
+                } else if (now - deadline >= 0) {
+                    // Claim the silent members as failed in the same word their answers would clear.
+                    int silent = (int) v;
+                    if (state.compareAndSet(v, ((v >>> 32) | (silent & 0xffffffffL)) << 32)) {
+                        timedOut = silent;
+                        return (int) (v >>> 32) | silent;
+                    }
+                    continue;
+                }
+                LockSupport.parkNanos(this, deadline - now);
             }
         }
-        return failedMask.get();
+    }
+
+    /** Members that did not answer within the last {@link #await(long)}'s time (a subset of its failures). */
+    int timedOut() {
+        return timedOut;
     }
 }

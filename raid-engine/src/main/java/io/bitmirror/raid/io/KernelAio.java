@@ -55,6 +55,14 @@ final class KernelAio implements AutoCloseable {
     private final long[] slotAddress;
     /** Per member; replaced whole (copy on write) when a member joins or leaves. */
     private volatile DirectTarget[] targets;
+    /**
+     * Per member, bumped with every new target and carried in each control block's data: a
+     * request that a member's old device completes late (it had timed out, and the member was
+     * re-added since) is not taken for the new device's answer.
+     */
+    private volatile int[] generations;
+    /** Control blocks submitted and not yet reaped: a member that never answers keeps this above 0. */
+    private final java.util.concurrent.atomic.AtomicLong inFlight = new java.util.concurrent.atomic.AtomicLong();
     private final IOException[] lastError;
     private final Thread reaper;
     private volatile boolean running = true;
@@ -85,6 +93,7 @@ final class KernelAio implements AutoCloseable {
             slotAddress[i] = LinuxAio.address(slots[i].data());
         }
         this.targets = new DirectTarget[members];
+        this.generations = new int[members];
         this.lastError = new IOException[members];
         this.reaper = new Thread(this::reap, name + "-aio");
         reaper.setDaemon(true);
@@ -98,6 +107,9 @@ final class KernelAio implements AutoCloseable {
 
     /** Member {@code m} is reached through {@code t} from now on (null: by the caller). */
     synchronized void target(int m, DirectTarget t) {
+        int[] g = generations.clone();
+        g[m] = (g[m] + 1) & 0xffffff;
+        generations = g;
         DirectTarget[] next = targets.clone();
         next[m] = t;
         targets = next;
@@ -125,6 +137,7 @@ final class KernelAio implements AutoCloseable {
      */
     int submit(IoSlot s, int mask) {
         DirectTarget[] t = targets;
+        int[] g = generations;
         int base = s.index * members;
         int n = 0;
         int notTaken = 0;
@@ -158,9 +171,12 @@ final class KernelAio implements AutoCloseable {
                 iocbs.putLong(at + Iocb.OFFSET, target.offset() + s.position);
             }
             iocbs.putInt(at + Iocb.FILDES, target.fd());
-            iocbs.putLong(at + Iocb.DATA, ((long) s.index << 8) | m);
+            iocbs.putLong(at + Iocb.DATA, ((long) g[m] << 40) | ((long) s.index << 8) | m);
             pointers.putLong((base + n) * 8, iocbBase + at);
             n++;
+        }
+        if (n > 0) {
+            inFlight.addAndGet(n);
         }
         int done = 0;
         while (done < n) {
@@ -177,6 +193,7 @@ final class KernelAio implements AutoCloseable {
                     lastError[m] = new IOException("io_submit: " + Ioctls.describe((int) -r));
                     s.complete(m, false);
                 }
+                inFlight.addAndGet(done - n);
                 break;
             }
         }
@@ -218,12 +235,18 @@ final class KernelAio implements AutoCloseable {
 
     /** Completes the slot member of each of the {@code count} events in {@code ev}. */
     private void completeAll(ByteBuffer ev, int count) {
+        inFlight.addAndGet(-count);
+        int[] g = generations;
         for (int i = 0; i < count; i++) {
             int e = i * IoEvent.SIZE;
             long data = ev.getLong(e + IoEvent.DATA);
             long res = ev.getLong(e + IoEvent.RES);
-            int index = (int) (data >>> 8);
+            int index = (int) ((data >>> 8) & 0xffffffffL);
             int m = (int) (data & 0xff);
+            if ((int) (data >>> 40) != g[m]) {
+                // The member's device changed since: this is the old one answering late.
+                continue;
+            }
             long expected = iocbs.getLong((index * members + m) * Iocb.SIZE + Iocb.NBYTES);
             boolean ok = res == expected;
             if (!ok) {
@@ -259,7 +282,15 @@ final class KernelAio implements AutoCloseable {
                 interrupted = true;
             }
         }
-        LinuxAio.destroy(ctx);
+        long stuck = inFlight.get();
+        if (stuck > 0) {
+            // io_destroy waits for every request: one a member never answers would hang the
+            // stop. The context is left to the process's exit instead.
+            LOG.warn("{}: {} member request(s) never completed (a member timed out); the AIO context is left open",
+                    reaper.getName(), stuck);
+        } else {
+            LinuxAio.destroy(ctx);
+        }
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

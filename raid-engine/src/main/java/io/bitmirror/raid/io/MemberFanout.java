@@ -35,6 +35,10 @@ public final class MemberFanout implements AutoCloseable {
     /** The kernel's asynchronous I/O, when the mode is {@link MemberIoMode#AIO}; else null. */
     private final KernelAio aio;
     private final MemberIoMode mode;
+    /** How long a request waits for a member before the member counts as failed (0: forever). */
+    private final long timeoutNanos;
+    /** Why a member last timed out, for messages. */
+    private final IOException[] timeoutError;
 
     /**
      * @param parallel {@link MemberIoMode#THREADS} when true, {@link MemberIoMode#INLINE} when false
@@ -53,6 +57,18 @@ public final class MemberFanout implements AutoCloseable {
      *     refuses it (the message says why)
      */
     public MemberFanout(MemberDevice[] devices, int slots, int slotBytes, String name, MemberIoMode mode) {
+        this(devices, slots, slotBytes, name, mode, 0);
+    }
+
+    /**
+     * @param timeoutMillis how long a request submitted to the kernel or to a member's I/O thread
+     *     waits for that member; a member that has not answered by then counts as failed for the
+     *     request (md's failfast spirit: the array goes on degraded instead of hanging), and its
+     *     late answer is ignored. 0: no limit. A member performed by the requesting thread itself
+     *     ({@link MemberIoMode#INLINE}, a device the kernel cannot reach) cannot be timed out.
+     */
+    public MemberFanout(MemberDevice[] devices, int slots, int slotBytes, String name, MemberIoMode mode,
+            long timeoutMillis) {
         if (slots < 1 || slots > MAX_SLOTS) {
             throw new IllegalArgumentException("slots must be 1.." + MAX_SLOTS + ": " + slots);
         }
@@ -60,6 +76,8 @@ public final class MemberFanout implements AutoCloseable {
             throw new IllegalArgumentException("at most 31 members: " + devices.length);
         }
         this.name = name;
+        this.timeoutNanos = Math.max(0, timeoutMillis) * 1_000_000L;
+        this.timeoutError = new IOException[devices.length];
         this.devices = devices.clone();
         this.slots = new IoSlot[slots];
         for (int i = 0; i < slots; i++) {
@@ -136,6 +154,7 @@ public final class MemberFanout implements AutoCloseable {
         if (aio != null) {
             aio.target(m, null);
         }
+        timeoutError[m] = null;
         devices[m] = dev;
         if (dev != null) {
             attach(m);
@@ -167,8 +186,7 @@ public final class MemberFanout implements AutoCloseable {
      * Lets one thread read the next piece while the last one is being written.
      */
     public void startWrite(IoSlot s, long position, int length, int mask) {
-        int count = Integer.bitCount(mask);
-        s.prepare(IoSlot.WRITE, position, length, 0, false, count);
+        s.prepare(IoSlot.WRITE, position, length, 0, false, mask);
         int rest = aio != null ? aio.submit(s, mask) : mask;
         for (; rest != 0; rest &= rest - 1) {
             workers[Integer.numberOfTrailingZeros(rest)].submit(s);
@@ -177,7 +195,22 @@ public final class MemberFanout implements AutoCloseable {
 
     /** Waits for a {@link #startWrite}; returns the mask of members that failed. */
     public int await(IoSlot s) {
-        return s.await();
+        return awaited(s);
+    }
+
+    /** The slot's wait with this fan-out's time limit; members that timed out are named in the log. */
+    private int awaited(IoSlot s) {
+        int failed = s.await(timeoutNanos);
+        int silent = s.timedOut();
+        if (silent != 0) {
+            for (int rest = silent; rest != 0; rest &= rest - 1) {
+                int m = Integer.numberOfTrailingZeros(rest);
+                timeoutError[m] = new IOException(devices[m].name() + ": no answer within "
+                        + timeoutNanos / 1_000_000 + " ms (member timeout)");
+                LOG.error("{}: {}", name, timeoutError[m].getMessage());
+            }
+        }
+        return failed;
     }
 
     /** Flushes the members in {@code mask}. */
@@ -201,11 +234,10 @@ public final class MemberFanout implements AutoCloseable {
     }
 
     private int run(IoSlot s, int op, long position, int length, long extent, boolean fua, int mask) {
-        int count = Integer.bitCount(mask);
-        if (count == 0) {
+        if (mask == 0) {
             return 0;
         }
-        s.prepare(op, position, length, extent, fua, count);
+        s.prepare(op, position, length, extent, fua, mask);
         if (aio != null && op != IoSlot.TRIM) {
             // Every member the kernel reaches at once; the others (devices in Java) by this
             // thread meanwhile, each completed here.
@@ -217,7 +249,7 @@ public final class MemberFanout implements AutoCloseable {
                     s.complete(m, (failed & (1 << m)) == 0);
                 }
             }
-            return s.await();
+            return awaited(s);
         }
         if (!parallel) {
             // Every member in turn by this thread: nobody else completes the slot.
@@ -231,7 +263,7 @@ public final class MemberFanout implements AutoCloseable {
         // The lowest member by this thread while the I/O threads do the others.
         int failed = Broadcast.toEach(first, inline, s, lastInlineError);
         s.complete(Integer.numberOfTrailingZeros(first), failed == 0);
-        return s.await();
+        return awaited(s);
     }
 
     private final Exception[] lastInlineError = new Exception[31];
@@ -245,6 +277,9 @@ public final class MemberFanout implements AutoCloseable {
 
     /** The last error member {@code m} reported (its I/O thread's, else the inline one), or null. */
     public Exception lastException(int m) {
+        if (timeoutError[m] != null) {
+            return timeoutError[m];
+        }
         IOException b = workers[m] == null ? null : workers[m].lastError();
         if (b == null && aio != null && aio.serves(m)) {
             b = aio.lastError(m);

@@ -4,6 +4,7 @@ import io.bitmirror.bitmap.format.MdFormatException;
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.metadata.MetadataReader;
+import io.bitmirror.raid.io.MemberIoMode;
 import io.bitmirror.raid.nbd.Dispatch;
 import io.bitmirror.raid.nbd.NbdOptions;
 import io.bitmirror.raid.nbd.PemTls;
@@ -100,9 +101,27 @@ public final class AssembleCommand implements Callable<Integer> {
             description = "Resync speed ceiling, 0 for none (default ${DEFAULT-VALUE}).")
     long maxSpeed;
 
-    @Option(names = "--member-threads", description = "Write members in parallel, one I/O thread each (better for "
-            + "slow devices); by default the writing thread writes each member in turn.")
+    @Option(names = "--member-threads", description = "The same as --member-io=threads.")
     boolean memberThreads;
+
+    @Option(names = "--member-io", defaultValue = "auto", paramLabel = "auto|aio|threads|inline",
+            converter = MemberIoConverter.class,
+            description = "How members are written: aio submits a write to every member at once (Linux AIO, "
+                    + "O_DIRECT) and completes it on a completion thread; threads hands each member to its own "
+                    + "I/O thread; inline writes each member in turn from the requesting thread. auto (the "
+                    + "default) is aio where the kernel allows it, else inline with one line in the log.")
+    MemberIoMode memberIo;
+
+    @Option(names = "--queue-depth", defaultValue = "64", paramLabel = "N",
+            description = "Member requests in flight at once, 1 to 64 (the array's request slots; each member sees at "
+                    + "most this many; default ${DEFAULT-VALUE}).")
+    int queueDepth;
+
+    @Option(names = "--member-timeout", defaultValue = "30", paramLabel = "SECONDS",
+            description = "A member write or flush not answered within this time fails the member and the array "
+                    + "goes on degraded, instead of hanging (default ${DEFAULT-VALUE}; 0: wait forever, as md). "
+                    + "Not with --member-io=inline, where the requesting thread itself waits on the device.")
+    long memberTimeout;
 
     @Option(names = "--nbd-dispatch", defaultValue = "auto", paramLabel = "auto|reader|workers",
             converter = DispatchConverter.class,
@@ -122,6 +141,15 @@ public final class AssembleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (readOnly && rebuildBitmap) {
             throw new UsageException("--rebuild-bitmap rewrites the bitmap file: not with --readonly");
+        }
+        if (memberThreads && memberIo != MemberIoMode.AUTO && memberIo != MemberIoMode.THREADS) {
+            throw new UsageException("--member-threads is --member-io=threads: not with --member-io=" + memberIo.word());
+        }
+        if (queueDepth < 1 || queueDepth > 64) {
+            throw new UsageException("--queue-depth must be 1 to 64: " + queueDepth);
+        }
+        if (memberTimeout < 0) {
+            throw new UsageException("--member-timeout must be 0 or more seconds: " + memberTimeout);
         }
         fromConfig();
         String name;
@@ -150,7 +178,8 @@ public final class AssembleCommand implements Callable<Integer> {
         NbdOptions nbd = nbdOptions();
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
         AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
-                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads).readOnly(readOnly)
+                .maxSpeedKiB(maxSpeed).memberIo(memberThreads ? MemberIoMode.THREADS : memberIo)
+                .memberTimeoutMillis(memberTimeout * 1000).slots(queueDepth).readOnly(readOnly)
                 .changesDir(changesDir(shortName));
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
@@ -226,6 +255,17 @@ public final class AssembleCommand implements Callable<Integer> {
             throw new UsageException("--tls=" + tls + " needs --tls-certificates=DIR");
         }
         return o.withTls(mode, PemTls.server(tlsCertificates), tlsVerifyPeer);
+    }
+
+    static final class MemberIoConverter implements picocli.CommandLine.ITypeConverter<MemberIoMode> {
+        @Override
+        public MemberIoMode convert(String value) {
+            try {
+                return MemberIoMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     static final class DispatchConverter implements picocli.CommandLine.ITypeConverter<Dispatch> {

@@ -1,0 +1,159 @@
+package io.bitmirror.raid.array;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.bitmirror.raid.create.ArrayCreator;
+import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.io.MemberIoMode;
+import io.bitmirror.testsupport.Requirements;
+
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * A member that stops answering, for real: its file is an NBD export seen through nbdfuse, and
+ * the nbdkit behind it is stopped (SIGSTOP), so the kernel holds the member's writes forever.
+ * The array fails the member after {@code memberTimeoutMillis}, goes on degraded, and every
+ * write it acknowledged is on the other member and reads back; the chunks stay dirty (W4). When
+ * nbdkit goes on (SIGCONT) the late answers are ignored and the array stops cleanly.
+ */
+class HungMemberTest {
+    private static final int BLOCK = 4096;
+    private static final long SIZE = 64L << 20;
+    private static final long TIMEOUT_MS = 1500;
+
+    @TempDir
+    Path dir;
+
+    @ParameterizedTest(name = "member I/O: {0}")
+    @EnumSource(value = MemberIoMode.class, names = {"AIO", "THREADS"})
+    void aMemberThatStopsAnsweringIsFailedAndNothingAcknowledgedIsLost(MemberIoMode mode) throws Exception {
+        Requirements.requireTools("nbdkit", "nbdfuse", "fusermount3");
+        Requirements.requireDevice("/dev/fuse", "nbdfuse (the hung member)");
+        Requirements.requireRoot("a FUSE mount");
+        Path local = dir.resolve("local.img");
+        try (RandomAccessFile f = new RandomAccessFile(local.toFile(), "rw")) {
+            f.setLength(SIZE);
+        }
+        Path sock = dir.resolve("nbdkit.sock");
+        Path mnt = Files.createDirectories(dir.resolve("mnt"));
+        Path remote = mnt.resolve("disk");
+        Process nbdkit = new ProcessBuilder("nbdkit", "-f", "-U", sock.toString(), "memory", String.valueOf(SIZE))
+                .redirectErrorStream(true).redirectOutput(dir.resolve("nbdkit.log").toFile()).start();
+        Process fuse = null;
+        try {
+            waitFor(() -> Files.exists(sock), nbdkit, "nbdkit's socket");
+            fuse = new ProcessBuilder("nbdfuse", remote.toString(), "nbd+unix:///?socket=" + sock)
+                    .redirectErrorStream(true).redirectOutput(dir.resolve("nbdfuse.log").toFile()).start();
+            Process f = fuse;
+            waitFor(() -> Files.exists(remote), f, "nbdfuse's file");
+            List<Path> m = List.of(local, remote);
+            // One chunk covers the whole array: dirty after the first write, so the writes while
+            // the member hangs need no bitmap page write (those are still synchronous calls).
+            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(64L << 20).name("hung")
+                    .homehost("h").assumeClean(true).devices(m).build()).write();
+            RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).memberIo(mode).memberTimeoutMillis(TIMEOUT_MS)
+                    .daemonSleepMillis(60_000).build());
+            long blocks = a.sizeBytes() / BLOCK;
+            SplittableRandom r = new SplittableRandom(42);
+            List<long[]> acknowledged = new ArrayList<>();
+            try {
+                assertEquals(mode.word(), a.status().memberIo());
+                write(a, r, 0, acknowledged);
+                assertEquals(0, a.status().members().stream().filter(x -> x.state() == MemberState.FAULTY).count());
+
+                signal(nbdkit, "STOP");
+                long t0 = System.nanoTime();
+                for (int i = 1; i <= 64; i++) {
+                    write(a, r, (r.nextLong(blocks)) * BLOCK, acknowledged);
+                }
+                long ms = (System.nanoTime() - t0) / 1_000_000;
+                ArrayStatus st = a.status();
+                assertTrue(st.degraded(), "the array must go on degraded: " + st.state());
+                assertEquals(MemberState.FAULTY, st.members().get(1).state(), "the hung member is failed");
+                assertEquals(MemberState.IN_SYNC, st.members().get(0).state());
+                assertTrue(ms >= TIMEOUT_MS, "failed before its time-out: " + ms + " ms");
+                assertTrue(ms < TIMEOUT_MS + 20_000, "64 writes took " + ms + " ms: only the first waits");
+                assertTrue(st.dirtyChunks() > 0, "a degraded array keeps its chunks dirty (W4)");
+                // Every acknowledged write reads back, from the array and from the surviving member.
+                for (long[] w : acknowledged) {
+                    ByteBuffer got = ByteBuffer.allocate(BLOCK);
+                    a.read(w[0], got);
+                    assertEquals(w[1], pattern(got.array()), "array read at " + w[0]);
+                }
+            } finally {
+                signal(nbdkit, "CONT");
+                a.stop();
+            }
+            long dataOffset = io.bitmirror.raid.metadata.MetadataReader.read(local).superblock().dataOffset() * 512;
+            try (RandomAccessFile f0 = new RandomAccessFile(local.toFile(), "r")) {
+                for (long[] w : acknowledged) {
+                    byte[] b = new byte[BLOCK];
+                    f0.seek(dataOffset + w[0]);
+                    f0.readFully(b);
+                    assertEquals(w[1], pattern(b), "surviving member at " + w[0]);
+                }
+            }
+        } finally {
+            if (fuse != null) {
+                for (int i = 0; i < 50 && new ProcessBuilder("fusermount3", "-u", mnt.toString()).start().waitFor() != 0; i++) {
+                    Thread.sleep(100);
+                }
+                stop(fuse);
+            }
+            signal(nbdkit, "CONT");
+            stop(nbdkit);
+        }
+    }
+
+    /** Writes one block of a seeded pattern at {@code at} and records it as acknowledged. */
+    private static void write(RaidArray a, SplittableRandom r, long at, List<long[]> acknowledged) throws Exception {
+        long seed = r.nextLong();
+        byte[] b = new byte[BLOCK];
+        new SplittableRandom(seed).nextBytes(b);
+        a.write(at, ByteBuffer.wrap(b), false);
+        acknowledged.removeIf(w -> w[0] == at);
+        acknowledged.add(new long[] {at, pattern(b)});
+    }
+
+    private static long pattern(byte[] b) {
+        return java.util.Arrays.hashCode(b);
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitFor(Check c, Process p, String what) throws Exception {
+        long end = System.nanoTime() + 10_000_000_000L;
+        while (!c.ok()) {
+            assertTrue(p.isAlive(), what + ": the process exited");
+            assertTrue(System.nanoTime() < end, what + " did not appear in 10 s");
+            Thread.sleep(20);
+        }
+    }
+
+    /** kill -SIG on the process itself (not a shell around it). */
+    private static void signal(Process p, String sig) throws Exception {
+        if (p.isAlive()) {
+            new ProcessBuilder("kill", "-" + sig, String.valueOf(p.pid())).start().waitFor();
+        }
+    }
+
+    private static void stop(Process p) throws Exception {
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+        }
+    }
+}
