@@ -3,16 +3,22 @@ package io.bitmirror.raid.device;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 
-import jnr.ffi.LibraryLoader;
-import jnr.ffi.Runtime;
-import jnr.ffi.provider.MemoryManager;
+import com.kenai.jffi.CallContext;
+import com.kenai.jffi.CallingConvention;
+import com.kenai.jffi.Invoker;
+import com.kenai.jffi.LastError;
+import com.kenai.jffi.Library;
+import com.kenai.jffi.MemoryIO;
+import com.kenai.jffi.Type;
 
 /**
  * Linux native asynchronous I/O ({@code io_setup}, {@code io_submit}, {@code io_getevents},
- * {@code io_destroy}) through {@code syscall(2)} with jnr-ffi: libc has no wrappers for them and
- * libaio would be a native dependency. The calls take and return only primitives, so a call
- * allocates nothing; the control blocks and events live in direct buffers laid out by
- * {@link Iocb} and {@link IoEvent}.
+ * {@code io_destroy}) through libc's {@code syscall(2)}: libc has no wrappers for them and libaio
+ * would be a native dependency. The call goes through jffi, the invoker under jnr-ffi, directly:
+ * jnr-ffi's generated stub for a six-argument {@code syscall} did not pass the sixth (io_getevents
+ * never saw its timeout, nor EFAULT for a bad one), and its seven-argument form allocates on every
+ * call; jffi's {@code invokeL6} passes all six and allocates nothing. The control blocks and
+ * events live in direct buffers laid out by {@link Iocb} and {@link IoEvent}.
  *
  * <p>Why Linux AIO and not io_uring: for O_DIRECT on files and block devices (the only way
  * bitmirror writes members) both are truly asynchronous, and AIO needs four system calls and
@@ -22,11 +28,6 @@ import jnr.ffi.provider.MemoryManager;
  */
 public final class LinuxAio {
     private LinuxAio() {
-    }
-
-    /** {@code syscall(2)}: the one libc entry point used here. */
-    public interface Sys {
-        long syscall(long number, long a1, long a2, long a3, long a4, long a5);
     }
 
     /** System call numbers of this machine's architecture, or null where none are known. */
@@ -50,9 +51,18 @@ public final class LinuxAio {
         }
     }
 
+    /** {@code long syscall(long number, ...)}, called with the number and five arguments. */
     private static final class Holder {
-        static final Sys SYS = LibraryLoader.create(Sys.class).load("c");
-        static final Runtime RUNTIME = Runtime.getRuntime(SYS);
+        static final Invoker INVOKER = Invoker.getInstance();
+        static final long SYSCALL = Library.getCachedInstance("libc.so.6", Library.LAZY | Library.GLOBAL)
+                .getSymbolAddress("syscall");
+        static final CallContext CALL = CallContext.getCallContext(Type.SINT64,
+                new Type[] {Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64, Type.SINT64},
+                CallingConvention.DEFAULT, true);
+
+        static long syscall(long number, long a1, long a2, long a3, long a4, long a5) {
+            return INVOKER.invokeL6(CALL, SYSCALL, number, a1, a2, a3, a4, a5);
+        }
     }
 
     /** True where the system call numbers are known (the kernel may still refuse: {@link #setup}). */
@@ -65,8 +75,7 @@ public final class LinuxAio {
         if (!direct.isDirect()) {
             throw new IllegalArgumentException("not a direct buffer");
         }
-        MemoryManager mm = Holder.RUNTIME.getMemoryManager();
-        return mm.newPointer(direct).address();
+        return MemoryIO.getInstance().getDirectBufferAddress(direct);
     }
 
     /**
@@ -81,7 +90,7 @@ public final class LinuxAio {
         }
         ByteBuffer ctx = ByteBuffer.allocateDirect(8).order(java.nio.ByteOrder.nativeOrder());
         ctx.putLong(0, 0L);
-        long r = Holder.SYS.syscall(NUMBERS[SETUP], maxEvents, address(ctx), 0, 0, 0);
+        long r = Holder.syscall(NUMBERS[SETUP], maxEvents, address(ctx), 0, 0, 0);
         if (r < 0) {
             throw new IOException("io_setup(" + maxEvents + "): " + Ioctls.describe(errno()));
         }
@@ -90,7 +99,7 @@ public final class LinuxAio {
 
     /** io_destroy: waits for (or cancels) what is in flight and frees the context. */
     public static void destroy(long ctx) {
-        Holder.SYS.syscall(NUMBERS[DESTROY], ctx, 0, 0, 0, 0);
+        Holder.syscall(NUMBERS[DESTROY], ctx, 0, 0, 0, 0);
     }
 
     /**
@@ -99,7 +108,7 @@ public final class LinuxAio {
      * @return how many were queued, or {@code -errno}
      */
     public static long submit(long ctx, int count, long iocbPointers) {
-        long r = Holder.SYS.syscall(NUMBERS[SUBMIT], ctx, count, iocbPointers, 0, 0);
+        long r = Holder.syscall(NUMBERS[SUBMIT], ctx, count, iocbPointers, 0, 0);
         return r < 0 ? -errno() : r;
     }
 
@@ -110,12 +119,12 @@ public final class LinuxAio {
      * @return how many were stored, or {@code -errno} (EINTR: try again)
      */
     public static long getEvents(long ctx, int min, int max, long events, long timespec) {
-        long r = Holder.SYS.syscall(NUMBERS[GETEVENTS], ctx, min, max, events, timespec);
+        long r = Holder.syscall(NUMBERS[GETEVENTS], ctx, min, max, events, timespec);
         return r < 0 ? -errno() : r;
     }
 
     private static int errno() {
-        return jnr.ffi.LastError.getLastError(Holder.RUNTIME);
+        return LastError.getInstance().get();
     }
 
     /** The kernel's {@code struct iocb} (include/uapi/linux/aio_abi.h), 64 bytes, little-endian fields. */

@@ -7,6 +7,7 @@ import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.io.IoSlot;
+import io.bitmirror.raid.io.MemberIoMode;
 import io.bitmirror.raid.measure.ThreadAllocation;
 import io.bitmirror.raid.metadata.TestArrays;
 
@@ -18,8 +19,9 @@ import java.util.List;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * W5 measured: in steady state the write path (writer threads, member I/O threads, bitmap
- * flusher and daemon, and the array's housekeeper) allocates zero bytes per write. Warm-up, then
+ * W5 measured: in steady state the write path (writer threads, member I/O threads or the AIO
+ * completion thread, bitmap flusher and daemon, and the array's housekeeper), in each
+ * {@link MemberIoMode}, allocates zero bytes per write. Warm-up, then
  * settle rounds until one round allocates nothing (JIT compilation resolves constants once per
  * class), then a measured window that must allocate exactly 0 bytes. The writes keep a hot set
  * of chunks dirty and visit the others now and then, with no client flush: so inside the window
@@ -30,9 +32,9 @@ class WritePathAllocationTest {
     @TempDir
     Path tmp;
 
-    @org.junit.jupiter.params.ParameterizedTest(name = "member threads: {0}")
-    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
-    void steadyStateWritesAllocateNothing(boolean memberThreads) throws Exception {
+    @org.junit.jupiter.params.ParameterizedTest(name = "member I/O: {0}")
+    @org.junit.jupiter.params.provider.EnumSource(value = MemberIoMode.class, names = {"AIO", "THREADS", "INLINE"})
+    void steadyStateWritesAllocateNothing(MemberIoMode mode) throws Exception {
         Path dir = Files.isDirectory(Path.of("/dev/shm")) ? Files.createTempDirectory(Path.of("/dev/shm"), "bm-alloc")
                 : tmp;
         try {
@@ -40,8 +42,9 @@ class WritePathAllocationTest {
             ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("alloc").homehost("h")
                     .assumeClean(true).devices(m).build()).write();
             RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).daemonSleepMillis(10)
-                    .parallelMembers(memberThreads).build());
+                    .memberIo(mode).build());
             try {
+                assertEquals(mode.word(), a.status().memberIo(), "the mode asked for is the one measured");
                 run(a);
             } finally {
                 a.stop();

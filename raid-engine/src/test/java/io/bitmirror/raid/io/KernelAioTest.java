@@ -151,6 +151,28 @@ class KernelAioTest {
         }
     }
 
+    /**
+     * The completion thread waits in the kernel with a timeout and sees the close within it: a
+     * binding that lost the timeout argument kept it blocked until the context was destroyed
+     * under it (and then spun on EINVAL).
+     */
+    @Test
+    void closeEndsTheCompletionThreadPromptly() throws Exception {
+        FileMemberDevice a = FileMemberDevice.open(file(tmp, "a", 1 << 20));
+        try {
+            MemberFanout f = new MemberFanout(new MemberDevice[] {a}, 1, 4096, "close", MemberIoMode.AIO);
+            Thread reaper = f.threads()[0];
+            Thread.sleep(300);
+            long t0 = System.nanoTime();
+            f.close();
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertFalse(reaper.isAlive());
+            assertTrue(ms < 2_000, "close took " + ms + " ms: the completion thread did not see it");
+        } finally {
+            a.close();
+        }
+    }
+
     @Test
     void threadsWhenAsked() throws Exception {
         FileMemberDevice a = FileMemberDevice.open(file(tmp, "a", 1 << 20));
