@@ -1,6 +1,7 @@
 package io.bitmirror.raid.array;
 
 import io.bitmirror.bitmap.engine.Mutant;
+import io.bitmirror.raid.member.CacheMode;
 import io.bitmirror.raid.member.FileMemberDevice;
 
 import io.bitmirror.raid.io.MemberIoMode;
@@ -39,6 +40,7 @@ public final class AssembleOptions {
     private final int slots;
     private final int maxIoBytes;
     private final MemberIoMode memberIo;
+    private final CacheMode cache;
     private final boolean readOnly;
     private final ArrayEventListener listener;
     private final Path changesDir;
@@ -58,6 +60,7 @@ public final class AssembleOptions {
         this.slots = b.slots;
         this.maxIoBytes = b.maxIoBytes;
         this.memberIo = b.memberIo;
+        this.cache = b.cache;
         this.readOnly = b.readOnly;
         this.listener = b.listener;
         this.changesDir = b.changesDir;
@@ -93,6 +96,7 @@ public final class AssembleOptions {
         b.slots = slots;
         b.maxIoBytes = maxIoBytes;
         b.memberIo = memberIo;
+        b.cache = cache;
         b.readOnly = readOnly;
         b.listener = listener;
         b.changesDir = changesDir;
@@ -110,14 +114,24 @@ public final class AssembleOptions {
     }
 
     /**
-     * Opens members for I/O: the one set, else O_DIRECT read-write, or read-only
-     * ({@link FileMemberDevice#openReadOnly}) for a {@link #readOnly()} array.
+     * Opens members for I/O: the one set, else read-write in the {@link #cache()} mode (O_DIRECT
+     * by default), or read-only ({@link FileMemberDevice#openReadOnly}) for a {@link #readOnly()}
+     * array.
      */
     public MemberOpener opener() {
         if (opener != null) {
             return opener;
         }
-        return readOnly ? FileMemberDevice::openReadOnly : FileMemberDevice::open;
+        CacheMode c = cache;
+        return readOnly ? p -> FileMemberDevice.openReadOnly(p, c) : p -> FileMemberDevice.open(p, c);
+    }
+
+    /**
+     * The members' cache mode ({@code --cache}); default {@link CacheMode#NONE}. Used by the
+     * default opener; a custom {@link Builder#opener} decides for itself.
+     */
+    public CacheMode cache() {
+        return cache;
     }
 
     /**
@@ -219,6 +233,7 @@ public final class AssembleOptions {
         private int slots = 64;
         private int maxIoBytes = 1 << 20;
         private MemberIoMode memberIo = MemberIoMode.AUTO;
+        private CacheMode cache = CacheMode.NONE;
         private boolean readOnly;
         private ArrayEventListener listener;
         private Path changesDir;
@@ -306,6 +321,20 @@ public final class AssembleOptions {
          */
         public Builder memberIo(MemberIoMode memberIo) {
             this.memberIo = Objects.requireNonNull(memberIo, "memberIo");
+            return this;
+        }
+
+        /**
+         * Whose cache member writes go through (qemu's {@code cache=}); default
+         * {@link CacheMode#NONE}, O_DIRECT. {@link CacheMode#WRITEBACK} opens the members
+         * without O_DIRECT, so the page cache is their volatile write cache, made durable by
+         * fdatasync wherever the array flushes a member (before a bitmap bit clears, on a
+         * client flush, for a FUA write: docs/DESIGN.md, "Cache modes"). Block devices are
+         * allowed too (their page cache), as qemu does. A writeback member is written by the
+         * requesting thread, never through Linux AIO.
+         */
+        public Builder cache(CacheMode cache) {
+            this.cache = Objects.requireNonNull(cache, "cache");
             return this;
         }
 
