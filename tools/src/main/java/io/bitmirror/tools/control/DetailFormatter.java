@@ -50,6 +50,9 @@ public final class DetailFormatter {
         line(b, "Spare Devices", d.path("spareDevices").asText());
         b.append('\n');
         line(b, "Consistency Policy", d.path("consistencyPolicy").asText());
+        if (d.hasNonNull("cache")) {
+            line(b, "Cache Mode", d.path("cache").asText());
+        }
         JsonNode bm = d.path("bitmap");
         if (bm.isObject()) {
             long chunks = bm.path("chunks").asLong();

@@ -58,6 +58,7 @@ public final class DetailJson {
         o.putNull("intentBitmap");
         o.put("arraySizeBytes", s.sizeBytes());
         o.put("raidDevices", s.raidDisks());
+        o.put("cache", s.cache());
         long total = s.members().stream().filter(m -> m.device() != null).count();
         long active = count(s, MemberState.IN_SYNC);
         long failed = count(s, MemberState.FAULTY);

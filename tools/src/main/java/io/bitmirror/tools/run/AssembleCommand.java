@@ -3,6 +3,7 @@ package io.bitmirror.tools.run;
 import io.bitmirror.bitmap.format.MdFormatException;
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.AssembleOptions;
+import io.bitmirror.raid.member.CacheMode;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.nbd.Dispatch;
 import io.bitmirror.raid.nbd.NbdOptions;
@@ -104,6 +105,12 @@ public final class AssembleCommand implements Callable<Integer> {
             + "slow devices); by default the writing thread writes each member in turn.")
     boolean memberThreads;
 
+    @Option(names = "--cache", defaultValue = "none", paramLabel = "none|writeback", converter = CacheConverter.class,
+            description = "The members' cache, qemu-nbd's words: none (the default) opens them with O_DIRECT; "
+                    + "writeback writes through the page cache, made durable by fdatasync wherever the array "
+                    + "flushes a member (client flush, FUA write, before a bitmap bit clears).")
+    CacheMode cache;
+
     @Option(names = "--nbd-dispatch", defaultValue = "auto", paramLabel = "auto|reader|workers",
             converter = DispatchConverter.class,
             description = "Who runs NBD reads and writes: the connection's reader while they complete faster than "
@@ -150,7 +157,7 @@ public final class AssembleCommand implements Callable<Integer> {
         NbdOptions nbd = nbdOptions();
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
         AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
-                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads).readOnly(readOnly)
+                .maxSpeedKiB(maxSpeed).parallelMembers(memberThreads).cache(cache).readOnly(readOnly)
                 .changesDir(changesDir(shortName));
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
@@ -226,6 +233,17 @@ public final class AssembleCommand implements Callable<Integer> {
             throw new UsageException("--tls=" + tls + " needs --tls-certificates=DIR");
         }
         return o.withTls(mode, PemTls.server(tlsCertificates), tlsVerifyPeer);
+    }
+
+    static final class CacheConverter implements picocli.CommandLine.ITypeConverter<CacheMode> {
+        @Override
+        public CacheMode convert(String value) {
+            try {
+                return CacheMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     static final class DispatchConverter implements picocli.CommandLine.ITypeConverter<Dispatch> {
