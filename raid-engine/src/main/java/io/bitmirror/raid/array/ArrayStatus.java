@@ -30,11 +30,13 @@ import java.util.List;
  *     running) check or repair, counted per differing 4 KiB block and member; 0 before any
  * @param io client requests completed since assembly
  * @param memberIo how member requests are performed: "aio", "threads" or "inline" ({@code --member-io})
+ * @param cache the members' cache mode: "none" (O_DIRECT) or "writeback" (the page cache, {@code --cache})
  */
 public record ArrayStatus(String uuid, String name, String metadataVersion, long sizeBytes, int raidDisks, String state, long events,
         List<Member> members, String syncAction, long syncDoneSectors, long syncTotalSectors, long syncSpeedKiB,
         long bitmapChunks, long dirtyChunks, long bitmapChunkBytes, long bitmapPageWrites, long bitmapEpochs,
-        long resyncedChunks, long resyncedBytes, long mismatchSectors, Io io, String memberIo) {
+        long resyncedChunks, long resyncedBytes, long mismatchSectors, Io io, String memberIo,
+        String cache) {
 
     /**
      * Client requests completed without error since assembly (the array's own I/O, resync and

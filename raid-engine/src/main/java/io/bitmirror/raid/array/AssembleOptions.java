@@ -1,6 +1,7 @@
 package io.bitmirror.raid.array;
 
 import io.bitmirror.bitmap.engine.Mutant;
+import io.bitmirror.raid.member.CacheMode;
 import io.bitmirror.raid.member.FileMemberDevice;
 
 import io.bitmirror.raid.io.MemberIoMode;
@@ -42,6 +43,7 @@ public final class AssembleOptions {
     public static final long DEFAULT_MEMBER_TIMEOUT_MILLIS = 30_000;
     private final MemberIoMode memberIo;
     private final long memberTimeoutMillis;
+    private final CacheMode cache;
     private final boolean readOnly;
     private final ArrayEventListener listener;
     private final Path changesDir;
@@ -62,6 +64,7 @@ public final class AssembleOptions {
         this.maxIoBytes = b.maxIoBytes;
         this.memberIo = b.memberIo;
         this.memberTimeoutMillis = b.memberTimeoutMillis;
+        this.cache = b.cache;
         this.readOnly = b.readOnly;
         this.listener = b.listener;
         this.changesDir = b.changesDir;
@@ -98,6 +101,7 @@ public final class AssembleOptions {
         b.maxIoBytes = maxIoBytes;
         b.memberIo = memberIo;
         b.memberTimeoutMillis = memberTimeoutMillis;
+        b.cache = cache;
         b.readOnly = readOnly;
         b.listener = listener;
         b.changesDir = changesDir;
@@ -115,14 +119,24 @@ public final class AssembleOptions {
     }
 
     /**
-     * Opens members for I/O: the one set, else O_DIRECT read-write, or read-only
-     * ({@link FileMemberDevice#openReadOnly}) for a {@link #readOnly()} array.
+     * Opens members for I/O: the one set, else read-write in the {@link #cache()} mode (O_DIRECT
+     * by default), or read-only ({@link FileMemberDevice#openReadOnly}) for a {@link #readOnly()}
+     * array.
      */
     public MemberOpener opener() {
         if (opener != null) {
             return opener;
         }
-        return readOnly ? FileMemberDevice::openReadOnly : FileMemberDevice::open;
+        CacheMode c = cache;
+        return readOnly ? p -> FileMemberDevice.openReadOnly(p, c) : p -> FileMemberDevice.open(p, c);
+    }
+
+    /**
+     * The members' cache mode ({@code --cache}); default {@link CacheMode#NONE}. Used by the
+     * default opener; a custom {@link Builder#opener} decides for itself.
+     */
+    public CacheMode cache() {
+        return cache;
     }
 
     /**
@@ -230,6 +244,7 @@ public final class AssembleOptions {
         private int maxIoBytes = 1 << 20;
         private MemberIoMode memberIo = MemberIoMode.AUTO;
         private long memberTimeoutMillis = DEFAULT_MEMBER_TIMEOUT_MILLIS;
+        private CacheMode cache = CacheMode.NONE;
         private boolean readOnly;
         private ArrayEventListener listener;
         private Path changesDir;
@@ -332,6 +347,20 @@ public final class AssembleOptions {
                 throw new IllegalArgumentException("member timeout must not be negative: " + millis);
             }
             this.memberTimeoutMillis = millis;
+            return this;
+        }
+
+        /**
+         * Whose cache member writes go through (qemu's {@code cache=}); default
+         * {@link CacheMode#NONE}, O_DIRECT. {@link CacheMode#WRITEBACK} opens the members
+         * without O_DIRECT, so the page cache is their volatile write cache, made durable by
+         * fdatasync wherever the array flushes a member (before a bitmap bit clears, on a
+         * client flush, for a FUA write: docs/DESIGN.md, "Cache modes"). Block devices are
+         * allowed too (their page cache), as qemu does. A writeback member is written by the
+         * requesting thread, never through Linux AIO.
+         */
+        public Builder cache(CacheMode cache) {
+            this.cache = Objects.requireNonNull(cache, "cache");
             return this;
         }
 

@@ -134,7 +134,7 @@ public final class RaidArray implements AutoCloseable {
                 manager, () -> resync.active() || resync.pending() || resyncPending, opts.readOnly());
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
         this.report = new StatusReport(g, members, metadata, resync, bitmaps, opts.readOnly(), () -> resyncPending,
-                io::counters, fanout.mode().word());
+                io::counters, fanout.mode().word(), opts.cache().word());
         members.listen(now -> {
             this.events.membersChanged(now);
             WriteIntentBitmap bitmap = bitmaps.bitmap();

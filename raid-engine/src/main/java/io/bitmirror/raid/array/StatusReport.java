@@ -18,10 +18,12 @@ final class StatusReport {
     private final BooleanSupplier resyncPending;
     private final Supplier<ArrayStatus.Io> io;
     private final String memberIo;
+    private final String cache;
 
     StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, BitmapHolder bitmaps,
-            boolean readOnly, BooleanSupplier resyncPending, Supplier<ArrayStatus.Io> io, String memberIo) {
+            boolean readOnly, BooleanSupplier resyncPending, Supplier<ArrayStatus.Io> io, String memberIo, String cache) {
         this.g = g;
+        this.cache = cache;
         this.memberIo = memberIo;
         this.io = io;
         this.readOnly = readOnly;
@@ -74,6 +76,7 @@ final class StatusReport {
                 resync.totalSectors(), resync.speedKiB(), bitmap == null ? 0 : bitmap.chunks(),
                 bitmap == null ? 0 : bitmap.dirtyChunks(), bitmap == null ? 0 : bitmap.chunkBytes(),
                 bitmap == null ? 0 : bitmap.pageWrites(), bitmap == null ? 0 : bitmap.flushEpochs(),
-                resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors(), io.get(), memberIo);
+                resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors(), io.get(), memberIo,
+                cache);
     }
 }

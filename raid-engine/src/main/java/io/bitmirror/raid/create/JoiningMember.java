@@ -50,6 +50,11 @@ public final class JoiningMember {
             templateDevice.read(at, area);
             area.clear();
             device.write(at, area, false);
+            // The area durable before the superblock that points at it is written: a completed
+            // write may still sit in a volatile cache (the page cache with --cache=writeback, the
+            // disk's own with O_DIRECT), and the superblock's FUA flush below would otherwise
+            // let both reach the media in either order.
+            device.flush();
         }
         block.clear();
         device.write(from.superOffset() * 512, block, true);

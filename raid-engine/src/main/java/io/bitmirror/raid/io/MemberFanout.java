@@ -97,6 +97,15 @@ public final class MemberFanout implements AutoCloseable {
     }
 
     private KernelAio openAio(MemberIoMode asked) {
+        if (!anyDirectTarget()) {
+            // Every member is a device the kernel cannot reach (the page cache: --cache=writeback,
+            // or devices in Java): nothing would be submitted, so no context and no thread.
+            if (asked == MemberIoMode.AIO) {
+                throw new IllegalStateException("--member-io=aio: no member can be written with Linux AIO "
+                        + "(they need O_DIRECT: --cache=none)");
+            }
+            return null;
+        }
         try {
             return new KernelAio(slots, devices.length, name);
         } catch (IOException | RuntimeException | LinkageError e) {
@@ -130,6 +139,19 @@ public final class MemberFanout implements AutoCloseable {
         }
         workers[m] = new MemberWorker(m, devices[m], slots.length, name + "-member" + m);
         workers[m].start();
+    }
+
+    private boolean anyDirectTarget() {
+        for (MemberDevice d : devices) {
+            try {
+                if (d != null && d.directTarget() != null) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // attach() says so for the member; here it only means "not this one".
+            }
+        }
+        return false;
     }
 
     /** How requests reach the members: {@link MemberIoMode#AIO}, THREADS or INLINE (never AUTO). */

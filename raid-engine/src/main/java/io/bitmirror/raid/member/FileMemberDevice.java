@@ -11,15 +11,21 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A block device or regular file opened with O_DIRECT and locked exclusively, so two
- * processes never run the same member (an advisory lock: every bitmirror takes it). A member of
- * a read-only array ({@link #openReadOnly}) is opened O_RDONLY and takes the lock shared: other
- * read-only assemblies may share it, a read-write one (or zero-superblock) is refused.
+ * A block device or regular file opened with O_DIRECT (or, in {@link CacheMode#WRITEBACK}, through
+ * the page cache) and locked exclusively, so two processes never run the same member (an
+ * advisory lock: every bitmirror takes it). A member of a read-only array ({@link #openReadOnly})
+ * is opened O_RDONLY and takes the lock shared: other read-only assemblies may share it, a
+ * read-write one (or zero-superblock) is refused.
+ *
+ * <p>Durability is the same contract in both cache modes: {@link #flush} and a FUA {@link #write}
+ * end with fdatasync, which in mode none flushes the disk's cache and in mode writeback first
+ * writes the dirty page cache out, then flushes the disk's cache.
  */
 public final class FileMemberDevice implements MemberDevice {
     private static final Logger LOG = LoggerFactory.getLogger(FileMemberDevice.class);
@@ -28,6 +34,7 @@ public final class FileMemberDevice implements MemberDevice {
     private final FileLock lock;
     private final ByteBuffer zeroes;
     private final boolean readOnly;
+    private final CacheMode cache;
     /** A second descriptor of a regular file, for lseek (the channel does not give its own); -1 until needed. */
     private int seekFd = -1;
     /**
@@ -41,8 +48,10 @@ public final class FileMemberDevice implements MemberDevice {
     /** The filesystem refused to punch a hole once (EOPNOTSUPP): trims write zeroes from then on. */
     private volatile boolean punchRefused;
 
-    private FileMemberDevice(DeviceInfo info, FileChannel channel, FileLock lock, boolean readOnly) {
+    private FileMemberDevice(DeviceInfo info, FileChannel channel, FileLock lock, boolean readOnly,
+            CacheMode cache) {
         this.info = info;
+        this.cache = cache;
         this.channel = channel;
         this.lock = lock;
         this.readOnly = readOnly;
@@ -56,7 +65,12 @@ public final class FileMemberDevice implements MemberDevice {
 
     /** Opens {@code path} read-write with O_DIRECT and takes its exclusive lock. */
     public static FileMemberDevice open(Path path) throws IOException {
-        return open(path, false);
+        return open(path, false, CacheMode.NONE);
+    }
+
+    /** Opens {@code path} read-write in cache mode {@code cache} and takes its exclusive lock. */
+    public static FileMemberDevice open(Path path, CacheMode cache) throws IOException {
+        return open(path, false, cache);
     }
 
     /**
@@ -65,12 +79,18 @@ public final class FileMemberDevice implements MemberDevice {
      * trims fail with an IOException; nothing can reach the device through this descriptor.
      */
     public static FileMemberDevice openReadOnly(Path path) throws IOException {
-        return open(path, true);
+        return open(path, true, CacheMode.NONE);
     }
 
-    private static FileMemberDevice open(Path path, boolean readOnly) throws IOException {
+    /** {@link #openReadOnly(Path)} in cache mode {@code cache} (writeback: reads through the page cache). */
+    public static FileMemberDevice openReadOnly(Path path, CacheMode cache) throws IOException {
+        return open(path, true, cache);
+    }
+
+    private static FileMemberDevice open(Path path, boolean readOnly, CacheMode cache) throws IOException {
         DeviceInfo info = DeviceInfo.probe(path);
-        FileChannel ch = readOnly ? DirectIo.openRead(path) : DirectIo.openReadWrite(path, false);
+        FileChannel ch = cache == CacheMode.WRITEBACK ? openBuffered(path, readOnly)
+                : readOnly ? DirectIo.openRead(path) : DirectIo.openReadWrite(path, false);
         FileLock lock;
         try {
             lock = ch.tryLock(0L, Long.MAX_VALUE, readOnly);
@@ -88,7 +108,25 @@ public final class FileMemberDevice implements MemberDevice {
             throw new IOException(path + ": in use by another bitmirror (" + (readOnly ? "assembled read-write"
                     : "exclusive lock held") + ")");
         }
-        return new FileMemberDevice(info, ch, lock, readOnly);
+        return new FileMemberDevice(info, ch, lock, readOnly, cache);
+    }
+
+    /**
+     * Without O_DIRECT, and without O_SYNC/O_DSYNC: the page cache holds the writes until the
+     * array flushes, as a disk's volatile cache would.
+     */
+    private static FileChannel openBuffered(Path path, boolean readOnly) throws IOException {
+        try {
+            return readOnly ? FileChannel.open(path, StandardOpenOption.READ)
+                    : FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IOException(path + ": cannot open: " + e.getMessage(), e);
+        }
+    }
+
+    /** The cache mode it was opened in. */
+    public CacheMode cache() {
+        return cache;
     }
 
     public DeviceInfo info() {
@@ -142,6 +180,8 @@ public final class FileMemberDevice implements MemberDevice {
             at += channel.write(src, at);
         }
         if (fua) {
+            // fdatasync: in mode writeback the only thing that takes the bytes out of the page
+            // cache before the caller is told they are durable.
             channel.force(false);
         }
     }
@@ -240,10 +280,16 @@ public final class FileMemberDevice implements MemberDevice {
 
     /**
      * A descriptor of its own, opened O_DIRECT like the channel's (read-only for a read-only
-     * member), closed only with the member, like {@link #punchFd}.
+     * member), closed only with the member, like {@link #punchFd}. Null in mode writeback: Linux
+     * AIO on a buffered file is synchronous inside io_submit, and an O_DIRECT write beside the
+     * page cache's dirty pages would bypass the cache the member is in; the fan-out then writes
+     * the member from the requesting thread, which is what a page-cache write wants.
      */
     @Override
     public synchronized DirectTarget directTarget() throws IOException {
+        if (cache == CacheMode.WRITEBACK) {
+            return null;
+        }
         if (directFd < 0) {
             directFd = Ioctls.openDirect(info.path(), readOnly);
         }

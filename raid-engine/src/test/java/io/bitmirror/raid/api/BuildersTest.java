@@ -11,6 +11,7 @@ import io.bitmirror.raid.array.AssembleOptions;
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.BitmapMode;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.member.CacheMode;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +37,9 @@ class BuildersTest {
         assertEquals(64, o.slots());
         assertEquals(1 << 20, o.maxIoBytes());
         assertFalse(o.parallelMembers());
+        assertEquals(CacheMode.NONE, o.cache(), "O_DIRECT unless asked");
+        assertEquals(CacheMode.WRITEBACK, o.toBuilder().cache(CacheMode.WRITEBACK).build().cache());
+        assertThrows(NullPointerException.class, () -> AssembleOptions.builder(A, B).cache(null));
         AssembleOptions of = AssembleOptions.of(List.of(A, B));
         assertEquals(o.maxSpeedKiB(), of.maxSpeedKiB());
         assertEquals(o.safeModeMillis(), of.safeModeMillis());

@@ -53,6 +53,9 @@ public final class DetailFormatter {
         if (d.hasNonNull("memberIo")) {
             line(b, "Member I/O", d.path("memberIo").asText());
         }
+        if (d.hasNonNull("cache")) {
+            line(b, "Cache Mode", d.path("cache").asText());
+        }
         JsonNode bm = d.path("bitmap");
         if (bm.isObject()) {
             long chunks = bm.path("chunks").asLong();

@@ -59,6 +59,7 @@ public final class DetailJson {
         o.put("arraySizeBytes", s.sizeBytes());
         o.put("raidDevices", s.raidDisks());
         o.put("memberIo", s.memberIo());
+        o.put("cache", s.cache());
         long total = s.members().stream().filter(m -> m.device() != null).count();
         long active = count(s, MemberState.IN_SYNC);
         long failed = count(s, MemberState.FAULTY);

@@ -3,6 +3,7 @@ package io.bitmirror.tools.run;
 import io.bitmirror.bitmap.format.MdFormatException;
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.AssembleOptions;
+import io.bitmirror.raid.member.CacheMode;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.io.MemberIoMode;
 import io.bitmirror.raid.nbd.Dispatch;
@@ -122,6 +123,11 @@ public final class AssembleCommand implements Callable<Integer> {
                     + "goes on degraded, instead of hanging (default ${DEFAULT-VALUE}; 0: wait forever, as md). "
                     + "Not with --member-io=inline, where the requesting thread itself waits on the device.")
     long memberTimeout;
+    @Option(names = "--cache", defaultValue = "none", paramLabel = "none|writeback", converter = CacheConverter.class,
+            description = "The members' cache, qemu-nbd's words: none (the default) opens them with O_DIRECT; "
+                    + "writeback writes through the page cache, made durable by fdatasync wherever the array "
+                    + "flushes a member (client flush, FUA write, before a bitmap bit clears).")
+    CacheMode cache;
 
     @Option(names = "--nbd-dispatch", defaultValue = "auto", paramLabel = "auto|reader|workers",
             converter = DispatchConverter.class,
@@ -144,6 +150,9 @@ public final class AssembleCommand implements Callable<Integer> {
         }
         if (memberThreads && memberIo != MemberIoMode.AUTO && memberIo != MemberIoMode.THREADS) {
             throw new UsageException("--member-threads is --member-io=threads: not with --member-io=" + memberIo.word());
+        }
+        if (memberIo == MemberIoMode.AIO && cache == CacheMode.WRITEBACK) {
+            throw new UsageException("--member-io=aio needs O_DIRECT members: not with --cache=writeback");
         }
         if (queueDepth < 1 || queueDepth > 64) {
             throw new UsageException("--queue-depth must be 1 to 64: " + queueDepth);
@@ -179,7 +188,7 @@ public final class AssembleCommand implements Callable<Integer> {
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
         AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
                 .maxSpeedKiB(maxSpeed).memberIo(memberThreads ? MemberIoMode.THREADS : memberIo)
-                .memberTimeoutMillis(memberTimeout * 1000).slots(queueDepth).readOnly(readOnly)
+                .memberTimeoutMillis(memberTimeout * 1000).slots(queueDepth).cache(cache).readOnly(readOnly)
                 .changesDir(changesDir(shortName));
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
@@ -262,6 +271,17 @@ public final class AssembleCommand implements Callable<Integer> {
         public MemberIoMode convert(String value) {
             try {
                 return MemberIoMode.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class CacheConverter implements picocli.CommandLine.ITypeConverter<CacheMode> {
+        @Override
+        public CacheMode convert(String value) {
+            try {
+                return CacheMode.parse(value);
             } catch (IllegalArgumentException e) {
                 throw new picocli.CommandLine.TypeConversionException(e.getMessage());
             }
