@@ -97,6 +97,12 @@ public final class MemberFanout implements AutoCloseable {
     }
 
     private KernelAio openAio(MemberIoMode asked) {
+        if (asked == MemberIoMode.AUTO && !anyAsynchronousTarget()) {
+            // tmpfs (or nothing the kernel reaches): the kernel would do the copy inside
+            // io_submit anyway, and the completion's hand-off measured at 0.45 of the in-turn
+            // path there (docs/BENCHMARKS.md): members are written in turn.
+            return null;
+        }
         if (!anyDirectTarget()) {
             // Every member is a device the kernel cannot reach (the page cache: --cache=writeback,
             // or devices in Java): nothing would be submitted, so no context and no thread.
@@ -142,9 +148,19 @@ public final class MemberFanout implements AutoCloseable {
     }
 
     private boolean anyDirectTarget() {
+        return anyTarget(false);
+    }
+
+    private boolean anyAsynchronousTarget() {
+        return anyTarget(true);
+    }
+
+    /** A member the kernel reaches ({@code asynchronous}: and completes after io_submit returns). */
+    private boolean anyTarget(boolean asynchronous) {
         for (MemberDevice d : devices) {
             try {
-                if (d != null && d.directTarget() != null) {
+                DirectTarget t = d == null ? null : d.directTarget();
+                if (t != null && !(asynchronous && t.completesInSubmit())) {
                     return true;
                 }
             } catch (IOException e) {

@@ -9,12 +9,15 @@ package io.bitmirror.raid.member;
  * @param fd the descriptor; owned by the member, closed when it closes
  * @param offset added to a position to give the file offset
  * @param limit positions plus lengths at most this
+ * @param completesInSubmit the kernel performs a request inside {@code io_submit} (tmpfs: its
+ *     O_DIRECT is a memory copy), so asynchronous submission buys nothing there and costs a
+ *     hand-off: {@code --member-io=auto} writes such members in turn instead
  */
-public record DirectTarget(int fd, long offset, long limit) {
+public record DirectTarget(int fd, long offset, long limit, boolean completesInSubmit) {
 
     /** The same descriptor seen through a window that starts {@code at} bytes in and holds {@code size}. */
     public DirectTarget window(long at, long size) {
-        return new DirectTarget(fd, offset + at, Math.min(size, limit - at));
+        return new DirectTarget(fd, offset + at, Math.min(size, limit - at), completesInSubmit);
     }
 
     /** True when {@code [position, position + length)} is inside the target. */

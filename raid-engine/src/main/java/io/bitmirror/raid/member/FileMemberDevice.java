@@ -293,7 +293,16 @@ public final class FileMemberDevice implements MemberDevice {
         if (directFd < 0) {
             directFd = Ioctls.openDirect(info.path(), readOnly);
         }
-        return new DirectTarget(directFd, 0, info.sizeBytes());
+        return new DirectTarget(directFd, 0, info.sizeBytes(), !info.blockDevice() && onTmpfs());
+    }
+
+    /** tmpfs: its O_DIRECT reads and writes are memory copies done inside the system call. */
+    private boolean onTmpfs() {
+        try {
+            return "tmpfs".equals(java.nio.file.Files.getFileStore(info.path()).type());
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private synchronized int seekFd() throws IOException {
