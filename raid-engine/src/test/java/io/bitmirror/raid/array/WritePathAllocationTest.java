@@ -35,30 +35,8 @@ class WritePathAllocationTest {
     @org.junit.jupiter.params.ParameterizedTest(name = "member I/O: {0}")
     @org.junit.jupiter.params.provider.EnumSource(value = MemberIoMode.class, names = {"AIO", "THREADS", "INLINE"})
     void steadyStateWritesAllocateNothing(MemberIoMode mode) throws Exception {
-        Path dir = Files.isDirectory(Path.of("/dev/shm")) ? Files.createTempDirectory(Path.of("/dev/shm"), "bm-alloc")
-                : tmp;
-        try {
-            List<Path> m = TestArrays.files(dir, 2, 64L << 20);
-            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("alloc").homehost("h")
-                    .assumeClean(true).devices(m).build()).write();
-            RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).daemonSleepMillis(10)
-                    .memberIo(mode).build());
-            try {
-                assertEquals(mode.word(), a.status().memberIo(), "the mode asked for is the one measured");
-                run(a);
-            } finally {
-                a.stop();
-            }
-        } finally {
-            if (!dir.equals(tmp)) {
-                try (var s = Files.list(dir)) {
-                    for (Path p : s.toList()) {
-                        Files.delete(p);
-                    }
-                }
-                Files.delete(dir);
-            }
-        }
+        measure(b -> b.memberIo(mode), a -> assertEquals(mode.word(), a.status().memberIo(),
+                "the mode asked for is the one measured"));
     }
 
     /**
@@ -69,16 +47,26 @@ class WritePathAllocationTest {
      */
     @org.junit.jupiter.api.Test
     void writebackCacheWritesAllocateNothing() throws Exception {
+        measure(b -> b.cache(io.bitmirror.raid.member.CacheMode.WRITEBACK),
+                a -> assertEquals("writeback", a.status().cache()));
+    }
+
+    private interface Check<T> {
+        void accept(T t) throws Exception;
+    }
+
+    /** A fresh two-member array on /dev/shm, assembled with {@code options}, checked, then measured. */
+    private void measure(java.util.function.UnaryOperator<AssembleOptions.Builder> options, Check<RaidArray> check)
+            throws Exception {
         Path dir = Files.isDirectory(Path.of("/dev/shm")) ? Files.createTempDirectory(Path.of("/dev/shm"), "bm-alloc")
                 : tmp;
         try {
             List<Path> m = TestArrays.files(dir, 2, 64L << 20);
-            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("alloc")
-                    .homehost("h").assumeClean(true).devices(m).build()).write();
-            RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).daemonSleepMillis(10)
-                    .cache(io.bitmirror.raid.member.CacheMode.WRITEBACK).build());
+            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1 << 20).name("alloc").homehost("h")
+                    .assumeClean(true).devices(m).build()).write();
+            RaidArray a = RaidArray.assemble(options.apply(AssembleOptions.builder(m).daemonSleepMillis(10)).build());
             try {
-                assertEquals("writeback", a.status().cache());
+                check.accept(a);
                 run(a);
             } finally {
                 a.stop();
