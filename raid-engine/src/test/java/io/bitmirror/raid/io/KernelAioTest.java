@@ -159,6 +159,31 @@ class KernelAioTest {
     }
 
     /**
+     * An I/O error the kernel reports in the completion, not at submission: the member's file is
+     * served by nbdkit whose error filter fails every write with EIO. The event's result fails
+     * that member with the errno; the other member takes the write.
+     */
+    @Test
+    void anErrorInTheCompletionFailsThatMember() throws Exception {
+        long size = 4L << 20;
+        FileMemberDevice a = FileMemberDevice.open(file(tmp, "a", size));
+        try (NbdFuseMember bad = new NbdFuseMember(tmp, size, "--filter=error", "error=EIO", "error-pwrite-rate=100%")) {
+            FileMemberDevice b = FileMemberDevice.open(bad.file());
+            try (MemberFanout f = new MemberFanout(new MemberDevice[] {a, b}, 2, SLOT, "aio-eio", MemberIoMode.AIO)) {
+                IoSlot s = f.acquire();
+                s.data().clear().put(0, (byte) 7);
+                assertEquals(0b10, f.write(s, 0, 4096, false, 0b11));
+                assertTrue(f.lastError(1).contains("errno 5"), f.lastError(1));
+                f.release(s);
+            } finally {
+                b.close();
+            }
+        } finally {
+            a.close();
+        }
+    }
+
+    /**
      * The completion thread waits in the kernel with a timeout and sees the close within it: a
      * binding that lost the timeout argument kept it blocked until the context was destroyed
      * under it (and then spun on EINVAL).
