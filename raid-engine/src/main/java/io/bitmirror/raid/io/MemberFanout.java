@@ -84,26 +84,33 @@ public final class MemberFanout implements AutoCloseable {
             this.slots[i] = new IoSlot(i, slotBytes, devices.length);
         }
         this.free = new SlotPool(slots);
-        this.aio = mode == MemberIoMode.AIO || mode == MemberIoMode.AUTO ? openAio(mode) : null;
+        // Each member asked once: the answer decides the mode and then where the member goes.
+        DirectTarget[] targets = new DirectTarget[devices.length];
+        if (mode == MemberIoMode.AIO || mode == MemberIoMode.AUTO) {
+            for (int m = 0; m < devices.length; m++) {
+                targets[m] = targetOf(m);
+            }
+        }
+        this.aio = mode == MemberIoMode.AIO || mode == MemberIoMode.AUTO ? openAio(mode, targets) : null;
         this.mode = aio != null ? MemberIoMode.AIO : mode == MemberIoMode.THREADS ? MemberIoMode.THREADS
                 : MemberIoMode.INLINE;
         this.parallel = this.mode == MemberIoMode.THREADS;
         this.workers = new MemberWorker[devices.length];
         for (int m = 0; m < devices.length; m++) {
             if (devices[m] != null) {
-                attach(m);
+                attach(m, targets[m]);
             }
         }
     }
 
-    private KernelAio openAio(MemberIoMode asked) {
-        if (asked == MemberIoMode.AUTO && !anyAsynchronousTarget()) {
+    private KernelAio openAio(MemberIoMode asked, DirectTarget[] targets) {
+        if (asked == MemberIoMode.AUTO && !any(targets, true)) {
             // tmpfs (or nothing the kernel reaches): the kernel would do the copy inside
             // io_submit anyway, and the completion's hand-off measured at 0.45 of the in-turn
             // path there (docs/BENCHMARKS.md): members are written in turn.
             return null;
         }
-        if (!anyDirectTarget()) {
+        if (!any(targets, false)) {
             // Every member is a device the kernel cannot reach (the page cache: --cache=writeback,
             // or devices in Java): nothing would be submitted, so no context and no thread.
             if (asked == MemberIoMode.AIO) {
@@ -125,19 +132,25 @@ public final class MemberFanout implements AutoCloseable {
         }
     }
 
+    /** How the kernel reaches member {@code m}, or null (no device, or it cannot: said in the log). */
+    private DirectTarget targetOf(int m) {
+        if (devices[m] == null) {
+            return null;
+        }
+        try {
+            return devices[m].directTarget();
+        } catch (IOException e) {
+            LOG.warn("{}: {} is written by a thread, not asynchronously: {}", name, devices[m].name(), e.getMessage());
+            return null;
+        }
+    }
+
     /**
-     * Member {@code m}'s way to the device: the kernel when it can reach it (a worker thread
-     * too, for startWrite of a member it cannot), or an I/O thread.
+     * Member {@code m}'s way to the device: the kernel through {@code t} when it can reach it (a
+     * worker thread too, for startWrite of a member it cannot), or an I/O thread.
      */
-    private void attach(int m) {
+    private void attach(int m, DirectTarget t) {
         if (aio != null) {
-            DirectTarget t = null;
-            try {
-                t = devices[m].directTarget();
-            } catch (IOException e) {
-                LOG.warn("{}: {} is written by a thread, not asynchronously: {}", name, devices[m].name(),
-                        e.getMessage());
-            }
             aio.target(m, t);
             if (t != null) {
                 return;
@@ -147,24 +160,11 @@ public final class MemberFanout implements AutoCloseable {
         workers[m].start();
     }
 
-    private boolean anyDirectTarget() {
-        return anyTarget(false);
-    }
-
-    private boolean anyAsynchronousTarget() {
-        return anyTarget(true);
-    }
-
     /** A member the kernel reaches ({@code asynchronous}: and completes after io_submit returns). */
-    private boolean anyTarget(boolean asynchronous) {
-        for (MemberDevice d : devices) {
-            try {
-                DirectTarget t = d == null ? null : d.directTarget();
-                if (t != null && !(asynchronous && t.completesInSubmit())) {
-                    return true;
-                }
-            } catch (IOException e) {
-                // attach() says so for the member; here it only means "not this one".
+    private static boolean any(DirectTarget[] targets, boolean asynchronous) {
+        for (DirectTarget t : targets) {
+            if (t != null && !(asynchronous && t.completesInSubmit())) {
+                return true;
             }
         }
         return false;
@@ -195,7 +195,7 @@ public final class MemberFanout implements AutoCloseable {
         timeoutError[m] = null;
         devices[m] = dev;
         if (dev != null) {
-            attach(m);
+            attach(m, aio != null ? targetOf(m) : null);
         }
     }
 

@@ -45,6 +45,8 @@ public final class FileMemberDevice implements MemberDevice {
     private int punchFd = -1;
     /** The O_DIRECT descriptor for asynchronous I/O ({@link #directTarget}); -1 until asked for. */
     private int directFd = -1;
+    /** What {@link #directTarget} answers, made once with {@link #directFd}. */
+    private DirectTarget direct;
     /** The filesystem refused to punch a hole once (EOPNOTSUPP): trims write zeroes from then on. */
     private volatile boolean punchRefused;
 
@@ -292,8 +294,9 @@ public final class FileMemberDevice implements MemberDevice {
         }
         if (directFd < 0) {
             directFd = Ioctls.openDirect(info.path(), readOnly);
+            direct = new DirectTarget(directFd, 0, info.sizeBytes(), !info.blockDevice() && onTmpfs());
         }
-        return new DirectTarget(directFd, 0, info.sizeBytes(), !info.blockDevice() && onTmpfs());
+        return direct;
     }
 
     /** tmpfs: its O_DIRECT reads and writes are memory copies done inside the system call. */
@@ -326,6 +329,7 @@ public final class FileMemberDevice implements MemberDevice {
             if (directFd >= 0) {
                 Ioctls.libc().close(directFd);
                 directFd = -1;
+                direct = null;
             }
         }
         try {

@@ -181,6 +181,40 @@ class BadInputTest {
         // --level=5 and --bitmap-chunk=3K are usage errors (exit 2): UsageErrorsTest.
     }
 
+    /**
+     * The member I/O options of assemble: each bad value is a line naming the option and the
+     * value, exit 2, and the members are not touched (the array is never assembled).
+     */
+    @Test
+    void memberIoOptionsRefusedBeforeAnythingIsWritten() throws Exception {
+        String a = m.get(0).toString();
+        String b = m.get(1).toString();
+        String[][] cases = {
+            {"--member-io must be auto, aio, threads or inline: uring", "--member-io=uring"},
+            {"--queue-depth must be 1 to 64: 65", "--queue-depth=65"},
+            {"--queue-depth must be 1 to 64: 0", "--queue-depth=0"},
+            {"--member-timeout must be 0 or more seconds: -1", "--member-timeout=-1"},
+            {"--member-threads is --member-io=threads: not with --member-io=inline", "--member-threads",
+                "--member-io=inline"},
+            {"--member-io=aio needs O_DIRECT members: not with --cache=writeback", "--member-io=aio",
+                "--cache=writeback"},
+        };
+        for (String[] c : cases) {
+            String before = digest(dir);
+            String[] args = new String[c.length + 2];
+            args[0] = "assemble";
+            System.arraycopy(c, 1, args, 1, c.length - 1);
+            args[c.length] = a;
+            args[c.length + 1] = b;
+            Cli.Result r = Cli.run(args);
+            assertEquals(2, r.rc(), String.join(" ", args) + ": " + r.err());
+            // The error is one line; a value picocli could not convert is followed by its "Try ... --help" hint.
+            assertTrue(r.errLines().get(0).contains(c[0]), "'" + r.err() + "' should contain '" + c[0] + "'");
+            assertFalse(r.err().contains("Exception"), r.err());
+            assertEquals(before, digest(dir), "nothing may be written: " + String.join(" ", args));
+        }
+    }
+
     @Test
     void usageErrorsExitWithTwo() {
         Cli.Result r = Cli.run("create", "--level=1");
