@@ -52,6 +52,8 @@ final class MirroredIo {
     private final AtomicInteger readRobin = new AtomicInteger();
     /** Client requests completed (not the array's own I/O: merges, repairs, member flushes). */
     private final IoCounters counters = new IoCounters();
+    /** Each slot's write between its halves ({@link #begin}, {@link Span#end}). */
+    private final Span[] spans;
 
     MirroredIo(String name, long sizeBytes, Members members, ArrayMetadata metadata,
             SyncBarrier barrier, BitmapHolder bitmaps, MemberFanout fanout, MemberManager failures,
@@ -66,6 +68,10 @@ final class MirroredIo {
         this.fanout = fanout;
         this.failures = failures;
         this.syncing = syncing;
+        this.spans = new Span[fanout.slotCount()];
+        for (int i = 0; i < spans.length; i++) {
+            spans[i] = new Span();
+        }
     }
 
     ArrayStatus.Io counters() {
@@ -161,9 +167,11 @@ final class MirroredIo {
 
     /**
      * The mirrored-write protocol, the one place it is written: safe mode, sync barrier, the
-     * partial blocks merged, bitmap bits durable, the member operation, failed members failed,
-     * bitmap end, barrier exit, safe mode exit. {@code op} is {@link #OP_WRITE} (the slot's
-     * blocks, FUA by the members) or {@link #OP_TRIM} (zeroes, then a flush when {@code fua}).
+     * partial blocks merged, bitmap bits durable ({@link #begin}); the member operation; failed
+     * members failed, bitmap end, barrier exit, safe mode exit ({@link Span#end}). {@code op} is
+     * {@link #OP_WRITE} (the slot's blocks, FUA by the members) or {@link #OP_TRIM} (zeroes, then
+     * a flush when {@code fua}). Here the calling thread waits for the members; {@link
+     * #writeAsync} runs the same two halves around an asynchronous submission.
      *
      * @param target the members to write ({@link #ALL_MEMBERS}: every one that takes writes)
      * @param what names the request in the error when no member took it; null: no error (a
@@ -172,6 +180,58 @@ final class MirroredIo {
      */
     private int mirrored(int op, IoSlot s, long offset, long length, boolean fua, int target, String what)
             throws ArrayException {
+        Span sp = begin(op, s, offset, length, fua, target, what);
+        int mask = sp.mask;
+        int failed = 0;
+        try {
+            if (mask != 0) {
+                if (op == OP_TRIM) {
+                    failed = fanout.trim(s, sp.a0, sp.a1 - sp.a0, mask);
+                    if (fua && failed != mask) {
+                        failed |= fanout.flush(s, mask & ~failed);
+                    }
+                } else {
+                    failed = fanout.write(s, sp.a0, (int) (sp.a1 - sp.a0), fua, mask);
+                }
+            }
+        } catch (RuntimeException e) {
+            // Never expected (the fan-out reports failures in its mask): the chunks stay NEEDED.
+            sp.end(mask, false);
+            throw e;
+        }
+        return sp.end(failed, true);
+    }
+
+    /**
+     * Submits an aligned client write and returns; {@code done} runs when the members answered
+     * and the write's end ran (on the thread that saw the last answer; a failure's end, which
+     * writes superblocks, on a thread of its own). W1 holds as in {@link #write}: this returns
+     * only after the chunks' bits are durable, and submits nothing before.
+     *
+     * @return false when the write is not for this path (unaligned: its partial blocks are
+     *     locked by the writing thread; empty; or the members are written in turn): the caller
+     *     uses {@link #write}, nothing was done
+     * @throws ArrayException when the write was refused before anything was submitted
+     */
+    boolean writeAsync(IoSlot s, long offset, int length, boolean fua, WriteDone done) throws ArrayException {
+        if (!fanout.asynchronous() || length == 0 || ((offset | length) & (BLOCK - 1)) != 0) {
+            return false;
+        }
+        checkWritable("write", offset);
+        checkSlot(s, offset, length);
+        Span sp = begin(OP_WRITE, s, offset, length, fua, ALL_MEMBERS, "write");
+        sp.done = done;
+        fanout.submitWrite(s, sp.a0, (int) (sp.a1 - sp.a0), fua, sp.mask, sp);
+        return true;
+    }
+
+    /**
+     * The first half of {@link #mirrored}: on return the request is inside safe mode and the
+     * barrier, its blocks merged, its bits durable (W1), and {@code span.mask} holds the members
+     * to write. On an exception nothing is held.
+     */
+    private Span begin(int op, IoSlot s, long offset, long length, boolean fua, int target, String what)
+            throws ArrayException {
         // Before safe mode, the barrier and the bitmap: a read-only array changes nothing.
         checkWritable(what == null ? "write" : what, offset);
         long a0 = offset & ~(BLOCK - 1L);
@@ -179,14 +239,13 @@ final class MirroredIo {
         long a1 = (end + BLOCK - 1) & ~(BLOCK - 1L);
         // Safe mode first: "active" is on disk before any member differs (Dekker in ArrayMetadata).
         metadata.enterWrite(true);
-        int mask;
-        int failed;
+        boolean entered = false;
+        BitmapHolder.Active act;
+        long firstUnit = 0;
+        long lastUnit = -1;
         try {
             // SyncBarrier.enter is not reentrant against a waiting syncer: one section per request,
             // the merge read included.
-            BitmapHolder.Active act;
-            long firstUnit;
-            long lastUnit;
             while (true) {
                 act = bitmaps.active();
                 firstUnit = a0 / act.unitBytes();
@@ -199,51 +258,121 @@ final class MirroredIo {
                 // its units were counted in the old unit size and it would mark the old bitmap.
                 barrier.exit(firstUnit, lastUnit);
             }
+            entered = true;
             WriteIntentBitmap bitmap = act.bitmap();
-            try {
-                if (a0 != offset || a1 != end) {
-                    // Under the barrier: a sync pass cannot copy these units between the read of
-                    // the old bytes and the write of the merged block.
-                    merge(s, a0, a1, offset, end);
-                }
-                if (bitmap != null) {
-                    // W1: returns only when the chunks' bits are durable in every bitmap copy.
-                    bitmap.startWrite(firstUnit, lastUnit);
-                }
-                int writable = members.current().writeMask;
-                mask = target == ALL_MEMBERS ? writable : target & writable;
-                failed = 0;
-                if (mask != 0) {
-                    if (op == OP_TRIM) {
-                        failed = fanout.trim(s, a0, a1 - a0, mask);
-                        if (fua && failed != mask) {
-                            failed |= fanout.flush(s, mask & ~failed);
-                        }
-                    } else {
-                        failed = fanout.write(s, a0, (int) (a1 - a0), fua, mask);
-                    }
-                }
-                if (failed != 0) {
-                    // Before the reply: the superblocks must say these members failed, else a
-                    // crash could bring their stale copy back as in sync.
-                    failures.failMembers(failed, what == null ? "read error that could not be rewritten"
-                            : what + " error");
-                }
-                if (bitmap != null) {
-                    // A failed or degraded write leaves the chunks NEEDED (W4).
-                    bitmap.endWrite(firstUnit, lastUnit, mask != 0 && failed == 0);
-                }
-            } finally {
+            if (a0 != offset || a1 != end) {
+                // Under the barrier: a sync pass cannot copy these units between the read of
+                // the old bytes and the write of the merged block.
+                merge(s, a0, a1, offset, end);
+            }
+            if (bitmap != null) {
+                // W1: returns only when the chunks' bits are durable in every bitmap copy.
+                bitmap.startWrite(firstUnit, lastUnit);
+            }
+            int writable = members.current().writeMask;
+            Span sp = spans[s.index()];
+            sp.bitmap = bitmap;
+            sp.firstUnit = firstUnit;
+            sp.lastUnit = lastUnit;
+            sp.a0 = a0;
+            sp.a1 = a1;
+            sp.offset = offset;
+            sp.length = length;
+            sp.what = what;
+            sp.mask = target == ALL_MEMBERS ? writable : target & writable;
+            sp.done = null;
+            return sp;
+        } catch (ArrayException | RuntimeException e) {
+            if (entered) {
                 barrier.exit(firstUnit, lastUnit);
             }
-        } finally {
             metadata.exitWrite(true);
+            throw e;
         }
-        int took = mask & ~failed;
-        if (took == 0 && what != null) {
-            throw new ArrayException(what + " at " + offset + " failed on every member", cause(failed));
+    }
+
+    /**
+     * A mirrored write between its two halves: what the end needs. One per slot, reused (a slot
+     * carries one request at a time), so neither half allocates.
+     */
+    private final class Span implements IoSlot.Completion {
+        WriteIntentBitmap bitmap;
+        long firstUnit;
+        long lastUnit;
+        long a0;
+        long a1;
+        long offset;
+        long length;
+        String what;
+        int mask;
+        /** The asynchronous write's submitter, told at the end; null for {@link #mirrored}. */
+        WriteDone done;
+
+        /**
+         * The second half: failed members failed (before anything is acknowledged), the bitmap
+         * told (a failed or degraded write leaves its chunks NEEDED, W4), barrier and safe mode
+         * left.
+         *
+         * @param failed the members that failed
+         * @param ok false when the request broke off (the chunks stay NEEDED)
+         * @return the members that took it
+         * @throws ArrayException when none did and the request is a client's
+         */
+        int end(int failed, boolean ok) throws ArrayException {
+            try {
+                try {
+                    if (failed != 0) {
+                        // Before the reply: the superblocks must say these members failed, else a
+                        // crash could bring their stale copy back as in sync.
+                        failures.failMembers(failed, what == null ? "read error that could not be rewritten"
+                                : what + " error");
+                    }
+                    if (bitmap != null) {
+                        bitmap.endWrite(firstUnit, lastUnit, ok && mask != 0 && failed == 0);
+                    }
+                } finally {
+                    barrier.exit(firstUnit, lastUnit);
+                }
+            } finally {
+                metadata.exitWrite(true);
+            }
+            int took = mask & ~failed;
+            if (took == 0 && what != null) {
+                throw new ArrayException(what + " at " + offset + " failed on every member", cause(failed));
+            }
+            return took;
         }
-        return took;
+
+        /** The members answered an asynchronous write (any thread). */
+        @Override
+        public void completed(IoSlot s, int failed) {
+            if (failed != 0) {
+                // Failing a member writes superblocks and may wait on the manage lock, whose
+                // holder may be waiting for writes in flight (a grow's barrier): not on the
+                // thread that completes them. Failures are rare; a thread each costs nothing.
+                Thread t = new Thread(() -> finish(s, failed), name + "-write-failure");
+                t.setDaemon(true);
+                t.start();
+                return;
+            }
+            finish(s, 0);
+        }
+
+        private void finish(IoSlot s, int failed) {
+            WriteDone d = done;
+            long n = length;
+            ArrayException error = null;
+            try {
+                end(failed, true);
+                // After the end: only a write acknowledged to the client counts.
+                counters.write(n);
+            } catch (ArrayException e) {
+                error = e;
+            } catch (RuntimeException e) {
+                error = new ArrayException("write at " + offset + ": " + e, e);
+            }
+            d.written(s, error);
+        }
     }
 
     private Exception cause(int failed) {

@@ -239,6 +239,24 @@ public final class RaidArray implements AutoCloseable {
         io.write(s, offset, length, fua);
     }
 
+    /** True when {@link #writeAsync} takes aligned writes: the members complete asynchronously. */
+    public boolean asynchronousWrites() {
+        return fanout.asynchronous();
+    }
+
+    /**
+     * Submits an aligned write of the slot's {@code [0, length)} at {@code offset} and returns
+     * once its chunks' bits are durable and the members have it (W1: nothing is submitted
+     * before); {@code done} runs when every member answered. Allocates nothing.
+     *
+     * @return false when this write is not served asynchronously (unaligned, empty, or the
+     *     members are written in turn): nothing was done, the caller uses {@link #write(IoSlot, long, int, boolean)}
+     * @throws ArrayException when the write was refused before anything was submitted
+     */
+    public boolean writeAsync(IoSlot s, long offset, int length, boolean fua, WriteDone done) throws ArrayException {
+        return io.writeAsync(s, offset, length, fua, done);
+    }
+
     /**
      * Reads {@code length} bytes at {@code offset} (any alignment): the blocks it touches go to
      * the slot's buffer from 0, so the bytes asked for sit at {@code offset % 4096}. From one

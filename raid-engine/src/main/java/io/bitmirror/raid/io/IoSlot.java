@@ -20,6 +20,18 @@ public final class IoSlot {
     /** Read into the member's view (recovery and resync targets). */
     public static final int READ = 4;
 
+    /**
+     * What runs when the last member of an asynchronous request has answered, or when the
+     * request's time ran out ({@link MemberFanout#submitWrite}). It runs exactly once per
+     * request, on whichever thread ended it: a completion thread, a member's I/O thread, the
+     * fan-out's watchdog, or the submitting thread itself (members it performed, or none).
+     */
+    @FunctionalInterface
+    public interface Completion {
+        /** @param failed the members that failed or did not answer in time */
+        void completed(IoSlot s, int failed);
+    }
+
     final int index;
     private final ByteBuffer data;
     private final ByteBuffer[] views;
@@ -32,6 +44,10 @@ public final class IoSlot {
      */
     private final AtomicLong state = new AtomicLong();
     private volatile Thread waiter;
+    /** The asynchronous request's end, or null when a thread waits in {@link #await(long)}. */
+    private volatile Completion completion;
+    /** An asynchronous request's deadline (System.nanoTime), 0 when it has none or is not asynchronous. */
+    private volatile long deadline;
     /** The members that did not answer in time in the last {@link #await(long)}. */
     private int timedOut;
 
@@ -72,8 +88,26 @@ public final class IoSlot {
         return v;
     }
 
-    /** Prepares the request; the members of {@code mask} will answer. */
+    /** The slot's number in its fan-out, 0 .. slots-1: for per-slot state kept elsewhere. */
+    public int index() {
+        return index;
+    }
+
+    /** Prepares the request; the members of {@code mask} will answer, a thread waits in {@link #await}. */
     void prepare(int op, long position, int length, long extent, boolean fua, int mask) {
+        prepare(op, position, length, extent, fua, mask, null, 0);
+    }
+
+    /**
+     * Prepares an asynchronous request: the last answer (or the watchdog, after
+     * {@code deadline}; 0: never) runs {@code end}. The deadline is cleared first and set last,
+     * so a watchdog that reads it before and after the state never takes a new request's state
+     * for the old request's (see {@link #expire}).
+     */
+    void prepare(int op, long position, int length, long extent, boolean fua, int mask, Completion end,
+            long deadline) {
+        this.deadline = 0;
+        this.completion = end;
         this.op = op;
         this.position = position;
         this.length = length;
@@ -82,6 +116,7 @@ public final class IoSlot {
         timedOut = 0;
         waiter = Thread.currentThread();
         state.set(mask & 0xffffffffL);
+        this.deadline = deadline;
     }
 
     /**
@@ -101,8 +136,45 @@ public final class IoSlot {
             next = (cur & ~bit) | (ok ? 0 : bit << 32);
         } while (!state.compareAndSet(cur, next));
         if ((int) next == 0) {
-            LockSupport.unpark(waiter);
+            // This answer was the last: the one compare-and-set that emptied the outstanding
+            // mask, so exactly one thread gets here (or to expire's) per request.
+            Completion end = completion;
+            if (end != null) {
+                end.completed(this, (int) (next >>> 32));
+            } else {
+                LockSupport.unpark(waiter);
+            }
         }
+    }
+
+    /**
+     * The watchdog's look at an asynchronous request: when its deadline passed with members
+     * still silent, claims them as failed (the same compare-and-set their answers would make,
+     * so an answer and the claim never both count) and returns them; the caller then runs
+     * {@link #fireCompletion}. Returns 0 otherwise.
+     */
+    int expire(long now) {
+        long d = deadline;
+        if (d == 0 || now - d < 0) {
+            return 0;
+        }
+        long v = state.get();
+        int silent = (int) v;
+        // Read after the state: a slot re-prepared since the first read has another deadline.
+        if (silent == 0 || deadline != d) {
+            return 0;
+        }
+        if (!state.compareAndSet(v, ((v >>> 32) | (silent & 0xffffffffL)) << 32)) {
+            // A member answered meanwhile (perhaps the last): the next look decides.
+            return 0;
+        }
+        timedOut = silent;
+        return silent;
+    }
+
+    /** Runs the completion of a request {@link #expire} ended. */
+    void fireCompletion() {
+        completion.completed(this, (int) (state.get() >>> 32));
     }
 
     /**

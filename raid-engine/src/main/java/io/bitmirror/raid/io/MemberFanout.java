@@ -4,6 +4,7 @@ import io.bitmirror.raid.member.DirectTarget;
 import io.bitmirror.raid.member.MemberDevice;
 
 import java.io.IOException;
+import java.util.concurrent.locks.LockSupport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +24,8 @@ public final class MemberFanout implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MemberFanout.class);
     /** Most slots a fan-out can have (one bit each in the free mask). */
     public static final int MAX_SLOTS = SlotPool.MAX;
+    /** How often the watchdog looks for asynchronous requests past their time. */
+    private static final long WATCH_NANOS = 100_000_000L;
 
     private final IoSlot[] slots;
     private final SlotPool free;
@@ -39,6 +42,9 @@ public final class MemberFanout implements AutoCloseable {
     private final long timeoutNanos;
     /** Why a member last timed out, for messages. */
     private final IOException[] timeoutError;
+    /** Ends asynchronous requests whose time ran out; null without a time limit or in INLINE mode. */
+    private final Thread watchdog;
+    private volatile boolean open = true;
 
     /**
      * @param parallel {@link MemberIoMode#THREADS} when true, {@link MemberIoMode#INLINE} when false
@@ -100,6 +106,14 @@ public final class MemberFanout implements AutoCloseable {
             if (devices[m] != null) {
                 attach(m, targets[m]);
             }
+        }
+        if (timeoutNanos > 0 && this.mode != MemberIoMode.INLINE) {
+            // Nobody waits on an asynchronous request: its time limit needs a clock of its own.
+            watchdog = new Thread(this::watch, name + "-watchdog");
+            watchdog.setDaemon(true);
+            watchdog.start();
+        } else {
+            watchdog = null;
         }
     }
 
@@ -231,6 +245,66 @@ public final class MemberFanout implements AutoCloseable {
         }
     }
 
+    /** Requests are submitted and complete later ({@link #submitWrite}): AIO or THREADS, not INLINE. */
+    public boolean asynchronous() {
+        return mode != MemberIoMode.INLINE;
+    }
+
+    /** How many request slots there are (indices 0 .. n-1). */
+    public int slotCount() {
+        return slots.length;
+    }
+
+    /**
+     * Submits a write of {@code [0, length)} of the slot at {@code position} to the members of
+     * {@code mask} and returns; {@code end} runs once every member answered (or the member
+     * time-out claimed the silent ones), on the thread that saw the last answer. Members the
+     * kernel reaches are submitted to it; the others go to their I/O threads, or are written by
+     * this thread when they have none (devices in Java; {@link MemberIoMode#INLINE}): then
+     * {@code end} may run before this returns. With {@code mask == 0} it runs at once.
+     */
+    public void submitWrite(IoSlot s, long position, int length, boolean fua, int mask, IoSlot.Completion end) {
+        if (mask == 0) {
+            end.completed(s, 0);
+            return;
+        }
+        s.prepare(IoSlot.WRITE, position, length, 0, fua, mask, end,
+                timeoutNanos == 0 ? 0 : Math.max(1, System.nanoTime() + timeoutNanos));
+        int rest = aio != null ? aio.submit(s, mask) : mask;
+        int byCaller = 0;
+        for (; rest != 0; rest &= rest - 1) {
+            int m = Integer.numberOfTrailingZeros(rest);
+            if (workers[m] != null && aio == null) {
+                workers[m].submit(s);
+            } else {
+                // As run() does: a member the kernel cannot reach is written by the requester.
+                byCaller |= 1 << m;
+            }
+        }
+        if (byCaller != 0) {
+            int failed = Broadcast.toEach(byCaller, inline, s, lastInlineError);
+            for (; byCaller != 0; byCaller &= byCaller - 1) {
+                int m = Integer.numberOfTrailingZeros(byCaller);
+                s.complete(m, (failed & (1 << m)) == 0);
+            }
+        }
+    }
+
+    /** The watchdog: every tenth of a second, ends the asynchronous requests whose time ran out. */
+    private void watch() {
+        while (open) {
+            LockSupport.parkNanos(this, WATCH_NANOS);
+            long now = System.nanoTime();
+            for (IoSlot s : slots) {
+                int silent = s.expire(now);
+                if (silent != 0) {
+                    timedOut(silent);
+                    s.fireCompletion();
+                }
+            }
+        }
+    }
+
     /** Waits for a {@link #startWrite}; returns the mask of members that failed. */
     public int await(IoSlot s) {
         return awaited(s);
@@ -241,14 +315,20 @@ public final class MemberFanout implements AutoCloseable {
         int failed = s.await(timeoutNanos);
         int silent = s.timedOut();
         if (silent != 0) {
-            for (int rest = silent; rest != 0; rest &= rest - 1) {
-                int m = Integer.numberOfTrailingZeros(rest);
-                timeoutError[m] = new IOException(devices[m].name() + ": no answer within "
-                        + timeoutNanos / 1_000_000 + " ms (member timeout)");
-                LOG.error("{}: {}", name, timeoutError[m].getMessage());
-            }
+            timedOut(silent);
         }
         return failed;
+    }
+
+    /** Members that did not answer in time: remembered as their error and named in the log. */
+    private void timedOut(int silent) {
+        for (int rest = silent; rest != 0; rest &= rest - 1) {
+            int m = Integer.numberOfTrailingZeros(rest);
+            MemberDevice d = devices[m];
+            timeoutError[m] = new IOException((d == null ? "member " + m : d.name()) + ": no answer within "
+                    + timeoutNanos / 1_000_000 + " ms (member timeout)");
+            LOG.error("{}: {}", name, timeoutError[m].getMessage());
+        }
     }
 
     /** Flushes the members in {@code mask}. */
@@ -327,7 +407,7 @@ public final class MemberFanout implements AutoCloseable {
 
     /** Threads of the I/O path, for allocation measurements. */
     public Thread[] threads() {
-        int n = aio != null ? 1 : 0;
+        int n = (aio != null ? 1 : 0) + (watchdog != null ? 1 : 0);
         for (MemberWorker w : workers) {
             if (w != null) {
                 n++;
@@ -337,6 +417,9 @@ public final class MemberFanout implements AutoCloseable {
         int i = 0;
         if (aio != null) {
             t[i++] = aio.thread();
+        }
+        if (watchdog != null) {
+            t[i++] = watchdog;
         }
         for (MemberWorker w : workers) {
             if (w != null) {
@@ -348,6 +431,10 @@ public final class MemberFanout implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        open = false;
+        if (watchdog != null) {
+            LockSupport.unpark(watchdog);
+        }
         for (int m = 0; m < workers.length; m++) {
             if (workers[m] != null) {
                 workers[m].stop();

@@ -1,6 +1,8 @@
 package io.bitmirror.raid.nbd;
 
+import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.array.WriteDone;
 import io.bitmirror.raid.io.BoundedQueue;
 import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.io.SlotPool;
@@ -74,6 +76,10 @@ final class NbdConnection implements Runnable {
         long offset;
         long length;
         IoSlot slot;
+        /** An asynchronous write's end: preallocated with the record ({@link #writeEnded}). */
+        WriteDone done;
+        /** The NBD error an asynchronous write ended with, for its reply. */
+        int error;
 
         Request(int index) {
             this.index = index;
@@ -125,6 +131,77 @@ final class NbdConnection implements Runnable {
         }
     }
 
+    /**
+     * Sends the replies of asynchronous writes: the member completion thread hands it each ended
+     * request, and it writes every reply that is waiting in one write to the socket, so under
+     * load a reply costs one hand-off and a share of a system call. The completion thread never
+     * touches the socket: a client that does not read its replies blocks this thread only.
+     */
+    private final class Replier implements Runnable {
+        final BoundedQueue<Request> queue = new BoundedQueue<>(REQUESTS);
+        final Thread thread;
+        /** Every reply of the requests in flight fits: headers only (writes have no data). */
+        private final ByteBuffer batch = ByteBuffer.allocateDirect(REQUESTS * ReplyOutput.MAX_HEADER)
+                .order(ByteOrder.BIG_ENDIAN);
+        volatile boolean sleeping;
+
+        Replier(String name) {
+            thread = new Thread(this, name);
+            thread.setDaemon(true);
+        }
+
+        void submit(Request r) {
+            queue.offer(r);
+            // Dekker with run(): either the replier sees the request on its re-check, or we see it asleep.
+            if (sleeping) {
+                LockSupport.unpark(thread);
+            }
+        }
+
+        @Override
+        public void run() {
+            int pending = 0;
+            while (true) {
+                Request r = queue.poll();
+                if (r == null) {
+                    if (pending != 0) {
+                        // Nothing more has ended: what has goes out now, in one write.
+                        send(pending);
+                        pending = 0;
+                        continue;
+                    }
+                    sleeping = true;
+                    r = queue.poll();
+                    if (r == null) {
+                        if (workersDone) {
+                            return;
+                        }
+                        LockSupport.park(this);
+                        sleeping = false;
+                        continue;
+                    }
+                    sleeping = false;
+                }
+                if (batch.remaining() < ReplyOutput.MAX_HEADER) {
+                    send(pending);
+                    pending = 0;
+                }
+                out.putHeader(batch, r.error, r.cookie, 0, 0);
+                // The header is copied: the record may take the next request at once.
+                releaseRequest(r);
+                pending++;
+            }
+        }
+
+        private void send(int replies) {
+            batch.flip();
+            out.send(batch);
+            batch.clear();
+            // Only now: a drain waits until the replies are written, not just queued.
+            inFlight.addAndGet(-replies);
+        }
+    }
+
     private final SocketChannel ch;
     private final NbdServer server;
     private final RaidArray array;
@@ -132,6 +209,7 @@ final class NbdConnection implements Runnable {
     private final Request[] requests = new Request[REQUESTS];
     private final SlotPool freeRequests = new SlotPool(REQUESTS);
     private final Worker[] workers = new Worker[WORKERS];
+    private final Replier replier;
     /** Made once the handshake chose the channel (the socket, or TLS over it); before the workers start. */
     private ReplyOutput out;
     private SocketInput in;
@@ -151,6 +229,11 @@ final class NbdConnection implements Runnable {
     private final StagingBuffers staging;
     private volatile boolean workersDone;
     private volatile boolean aborted;
+    /**
+     * Writes are submitted by the reader and answered from their completions (the array's
+     * members complete asynchronously, and dispatch is auto); else the policy's way.
+     */
+    private final boolean asynchronous;
     /** The export is read-only: writes, trims and write-zeroes are answered EPERM by the reader. */
     private final boolean readOnly;
     private int next;
@@ -166,10 +249,14 @@ final class NbdConnection implements Runnable {
         this.id = id;
         this.handshakeDeadline = handshakeDeadline;
         this.policy = new InlinePolicy(server.dispatch());
+        this.asynchronous = server.dispatch() == Dispatch.AUTO && array.asynchronousWrites();
         this.staging = new StagingBuffers(array.maxIoBytes());
         for (int i = 0; i < REQUESTS; i++) {
-            requests[i] = new Request(i);
+            Request r = new Request(i);
+            r.done = (s, e) -> writeEnded(r, e);
+            requests[i] = r;
         }
+        this.replier = new Replier("nbd-" + id + "-tx");
         for (int w = 0; w < WORKERS; w++) {
             workers[w] = new Worker("nbd-" + id + "-w" + w);
         }
@@ -190,11 +277,12 @@ final class NbdConnection implements Runnable {
 
     /** Threads that serve requests (the reader and the workers), for allocation measurements. */
     Thread[] workerThreads() {
-        Thread[] t = new Thread[WORKERS + 1];
+        Thread[] t = new Thread[WORKERS + 2];
         for (int i = 0; i < WORKERS; i++) {
             t[i] = workers[i].thread;
         }
         t[WORKERS] = reader;
+        t[WORKERS + 1] = replier.thread;
         return t;
     }
 
@@ -222,6 +310,7 @@ final class NbdConnection implements Runnable {
                 for (Worker w : workers) {
                     w.thread.start();
                 }
+                replier.thread.start();
                 transmit();
             }
         } catch (Handshake.TlsFailure e) {
@@ -514,6 +603,9 @@ final class NbdConnection implements Runnable {
      * requests are fast, on a worker otherwise. FUA waits for a device flush, never fast.
      */
     private void run(Request r) {
+        if (asynchronous && submitted(r)) {
+            return;
+        }
         if ((r.flags & Nbd.CMD_FLAG_FUA) != 0) {
             dispatch(r);
             return;
@@ -524,6 +616,40 @@ final class NbdConnection implements Runnable {
             return;
         }
         runInline(r, t0);
+    }
+
+    /**
+     * Submits a write to the array and leaves it: its reply goes out from its completion
+     * ({@link #writeEnded}, then the {@link Replier}). FUA too: the members make each copy
+     * durable before they answer.
+     *
+     * @return false when the array does not take this write asynchronously (unaligned: its
+     *     partial blocks are merged under locks the writing thread holds); nothing was done
+     */
+    private boolean submitted(Request r) {
+        inFlight.incrementAndGet();
+        try {
+            if (array.writeAsync(r.slot, r.offset, (int) r.length, (r.flags & Nbd.CMD_FLAG_FUA) != 0, r.done)) {
+                return true;
+            }
+        } catch (ArrayException e) {
+            // Refused before anything was submitted (a stopped array, no member to write).
+            inFlight.decrementAndGet();
+            releaseSlot(r.slot);
+            r.slot = null;
+            refuse(r, errorOf(r, r.offset, r.length, e));
+            return true;
+        }
+        inFlight.decrementAndGet();
+        return false;
+    }
+
+    /** An asynchronous write ended (the member completion thread, usually): its slot back, its reply queued. */
+    private void writeEnded(Request r, ArrayException error) {
+        releaseSlot(r.slot);
+        r.slot = null;
+        r.error = error == null ? 0 : errorOf(r, r.offset, r.length, error);
+        replier.submit(r);
     }
 
     /** Runs a read or write on the reader; a read's reply goes into the batch before its slot goes back. */
@@ -644,16 +770,21 @@ final class NbdConnection implements Runnable {
                     return Nbd.EINVAL;
             }
         } catch (IOException e) {
-            if (array.stopped()) {
-                // The server is going away under the request: say so, as nbdkit does.
-                return Nbd.ESHUTDOWN;
-            }
-            LOG.warn("connection {}: {} at {}+{}: {}", id, r.type, offset, length, e.getMessage());
-            return Nbd.EIO;
+            return errorOf(r, offset, length, e);
         } catch (RuntimeException e) {
             LOG.error("connection {}: request type {} at {}: {}", id, r.type, offset, e.toString());
             return Nbd.EIO;
         }
+    }
+
+    /** The NBD error for a request the array failed; said in the log unless the server is stopping. */
+    private int errorOf(Request r, long offset, long length, IOException e) {
+        if (array.stopped()) {
+            // The server is going away under the request: say so, as nbdkit does.
+            return Nbd.ESHUTDOWN;
+        }
+        LOG.warn("connection {}: {} at {}+{}: {}", id, r.type, offset, length, e.getMessage());
+        return Nbd.EIO;
     }
 
     /** Zeroes written through the slot: a part of at most a block at either end of WRITE_ZEROES. */
@@ -813,6 +944,7 @@ final class NbdConnection implements Runnable {
         for (Worker w : workers) {
             LockSupport.unpark(w.thread);
         }
+        LockSupport.unpark(replier.thread);
         // close_notify only when no worker is sending: one stuck writing to a client that does
         // not read holds the TLS write lock, and closing the socket is what frees it.
         if (tls != null && out != null && !out.broken() && inFlight.get() == 0) {

@@ -110,6 +110,17 @@ final class ReplyOutput {
         }
     }
 
+    /** Sends all of {@code b} now (a batch of replies another thread gathered); any thread. */
+    void send(ByteBuffer b) {
+        synchronized (lock) {
+            try {
+                writeAll(b);
+            } catch (IOException e) {
+                fail(e);
+            }
+        }
+    }
+
     /**
      * Adds a simple reply to the reader's batch; {@code data} (a read's bytes, or null) is copied.
      * Reader thread only.

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.CreateSpec;
+import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.io.MemberIoMode;
 import io.bitmirror.raid.io.NbdFuseMember;
 
@@ -13,10 +14,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A member that stops answering, for real: its file is an NBD export seen through nbdfuse, and
@@ -33,9 +35,14 @@ class HungMemberTest {
     @TempDir
     Path dir;
 
-    @ParameterizedTest(name = "member I/O: {0}")
-    @EnumSource(value = MemberIoMode.class, names = {"AIO", "THREADS"})
-    void aMemberThatStopsAnsweringIsFailedAndNothingAcknowledgedIsLost(MemberIoMode mode) throws Exception {
+    /**
+     * {@code submitted}: the writes go through {@link RaidArray#writeAsync} (the NBD server's
+     * path), where nobody waits on the request: the fan-out's watchdog must end it.
+     */
+    @ParameterizedTest(name = "member I/O: {0}, submitted: {1}")
+    @CsvSource({"AIO, false", "THREADS, false", "AIO, true", "THREADS, true"})
+    void aMemberThatStopsAnsweringIsFailedAndNothingAcknowledgedIsLost(MemberIoMode mode, boolean submitted)
+            throws Exception {
         Path local = dir.resolve("local.img");
         try (RandomAccessFile f = new RandomAccessFile(local.toFile(), "rw")) {
             f.setLength(SIZE);
@@ -53,7 +60,7 @@ class HungMemberTest {
             SplittableRandom r = new SplittableRandom(42);
             try {
                 assertEquals(mode.word(), a.status().memberIo());
-                write(a, r, 0, acknowledged);
+                write(a, r, 0, acknowledged, submitted);
                 assertEquals(0, a.status().members().stream().filter(x -> x.state() == MemberState.FAULTY).count());
 
                 remote.signal("STOP");
@@ -61,7 +68,7 @@ class HungMemberTest {
                 // Bounded, so that an array that waits on the member fails here rather than hangs.
                 assertTimeoutPreemptively(java.time.Duration.ofSeconds(60), () -> {
                     for (int i = 1; i <= 64; i++) {
-                        write(a, r, (r.nextLong(blocks)) * BLOCK, acknowledged);
+                        write(a, r, (r.nextLong(blocks)) * BLOCK, acknowledged, submitted);
                     }
                 }, "the array kept waiting on the hung member");
                 long ms = (System.nanoTime() - t0) / 1_000_000;
@@ -95,11 +102,28 @@ class HungMemberTest {
     }
 
     /** Writes one block of a seeded pattern at {@code at} and records it as acknowledged. */
-    private static void write(RaidArray a, SplittableRandom r, long at, List<long[]> acknowledged) throws Exception {
+    private static void write(RaidArray a, SplittableRandom r, long at, List<long[]> acknowledged, boolean submitted)
+            throws Exception {
         long seed = r.nextLong();
         byte[] b = new byte[BLOCK];
         new SplittableRandom(seed).nextBytes(b);
-        a.write(at, ByteBuffer.wrap(b), false);
+        if (submitted) {
+            IoSlot s = a.acquireSlot();
+            try {
+                s.data().clear().put(b);
+                CompletableFuture<io.bitmirror.raid.ArrayException> ended = new CompletableFuture<>();
+                assertTrue(a.writeAsync(s, at, BLOCK, false, (slot, e) -> ended.complete(e)),
+                        "an aligned write is submitted when the members are asynchronous");
+                io.bitmirror.raid.ArrayException e = ended.get();
+                if (e != null) {
+                    throw e;
+                }
+            } finally {
+                a.releaseSlot(s);
+            }
+        } else {
+            a.write(at, ByteBuffer.wrap(b), false);
+        }
         acknowledged.removeIf(w -> w[0] == at);
         acknowledged.add(new long[] {at, pattern(b)});
     }
