@@ -54,6 +54,8 @@ final class MirroredIo {
     private final IoCounters counters = new IoCounters();
     /** Each slot's write between its halves ({@link #begin}, {@link Span#end}). */
     private final Span[] spans;
+    /** Each slot's asynchronous read ({@link #readAsync}). */
+    private final ReadSpan[] readSpans;
 
     MirroredIo(String name, long sizeBytes, Members members, ArrayMetadata metadata,
             SyncBarrier barrier, BitmapHolder bitmaps, MemberFanout fanout, MemberManager failures,
@@ -69,8 +71,10 @@ final class MirroredIo {
         this.failures = failures;
         this.syncing = syncing;
         this.spans = new Span[fanout.slotCount()];
+        this.readSpans = new ReadSpan[spans.length];
         for (int i = 0; i < spans.length; i++) {
             spans[i] = new Span();
+            readSpans[i] = new ReadSpan();
         }
     }
 
@@ -213,7 +217,7 @@ final class MirroredIo {
      *     uses {@link #write}, nothing was done
      * @throws ArrayException when the write was refused before anything was submitted
      */
-    boolean writeAsync(IoSlot s, long offset, int length, boolean fua, WriteDone done) throws ArrayException {
+    boolean writeAsync(IoSlot s, long offset, int length, boolean fua, RequestDone done) throws ArrayException {
         if (!fanout.asynchronous() || length == 0 || ((offset | length) & (BLOCK - 1)) != 0) {
             return false;
         }
@@ -306,7 +310,7 @@ final class MirroredIo {
         String what;
         int mask;
         /** The asynchronous write's submitter, told at the end; null for {@link #mirrored}. */
-        WriteDone done;
+        RequestDone done;
 
         /**
          * The second half: failed members failed (before anything is acknowledged), the bitmap
@@ -359,7 +363,7 @@ final class MirroredIo {
         }
 
         private void finish(IoSlot s, int failed) {
-            WriteDone d = done;
+            RequestDone d = done;
             long n = length;
             ArrayException error = null;
             try {
@@ -371,7 +375,7 @@ final class MirroredIo {
             } catch (RuntimeException e) {
                 error = new ArrayException("write at " + offset + ": " + e, e);
             }
-            d.written(s, error);
+            d.ended(s, error);
         }
     }
 
@@ -451,8 +455,15 @@ final class MirroredIo {
         if (candidates == 0) {
             throw new ArrayException("read at " + offset + ": no member in sync");
         }
-        int m = pick(candidates);
-        int tried = 0;
+        readFrom(s, offset, length, a0, n, pick(candidates), 0);
+    }
+
+    /**
+     * Reads the blocks {@code [a0, a0 + n)} from member {@code m}, and on an error from the
+     * other in-sync members not in {@code tried} in turn; the range is then rewritten on the
+     * members that failed. One loop for the waiting read and an asynchronous read's failure.
+     */
+    private void readFrom(IoSlot s, long offset, int length, long a0, int n, int m, int tried) throws ArrayException {
         while (true) {
             try {
                 fanout.read(s, m, a0, n);
@@ -463,15 +474,90 @@ final class MirroredIo {
                 return;
             } catch (IOException e) {
                 tried |= 1 << m;
-                LOG.warn("{}: read error on {} at {}: {}", name, members.current().path(m), offset, e.getMessage());
-                // A short read may mean the member shrank: then it is failed, never repaired.
-                failures.failShrunk(1 << m);
-                int rest = members.current().inSyncMask & ~tried;
-                if (rest == 0) {
-                    throw new ArrayException("read at " + offset + " failed on every member: " + e.getMessage(), e);
-                }
-                m = Integer.numberOfTrailingZeros(rest);
+                m = nextAfterReadError(m, tried, offset, e);
             }
+        }
+    }
+
+    /**
+     * After a read error on member {@code m}: said in the log, the member failed if it shrank,
+     * and the next in-sync member not yet tried.
+     *
+     * @throws ArrayException when none is left
+     */
+    private int nextAfterReadError(int m, int tried, long offset, Exception e) throws ArrayException {
+        LOG.warn("{}: read error on {} at {}: {}", name, members.current().path(m), offset, e.getMessage());
+        // A short read may mean the member shrank: then it is failed, never repaired.
+        failures.failShrunk(1 << m);
+        int rest = members.current().inSyncMask & ~tried;
+        if (rest == 0) {
+            throw new ArrayException("read at " + offset + " failed on every member: " + e.getMessage(), e);
+        }
+        return Integer.numberOfTrailingZeros(rest);
+    }
+
+    /**
+     * Submits an aligned read of one slot's worth to one in-sync member and returns; {@code done}
+     * runs when the data is in the slot (on the thread that saw the answer). A read error or a
+     * member that did not answer in time is retried from the other members, and the range
+     * rewritten on the one that failed, as {@link #read} does, on a thread of its own.
+     *
+     * @return false when the read is not for this path (unaligned, empty, or the members are
+     *     read in turn): nothing was done, the caller uses {@link #read}
+     */
+    boolean readAsync(IoSlot s, long offset, int length, RequestDone done) throws ArrayException {
+        if (!fanout.asynchronous() || length == 0 || ((offset | length) & (BLOCK - 1)) != 0) {
+            return false;
+        }
+        checkSlot(s, offset, length);
+        int candidates = readCandidates(members.current());
+        if (candidates == 0) {
+            throw new ArrayException("read at " + offset + ": no member in sync");
+        }
+        ReadSpan r = readSpans[s.index()];
+        r.offset = offset;
+        r.length = length;
+        r.member = pick(candidates);
+        r.done = done;
+        fanout.submitRead(s, r.member, offset, length, r);
+        return true;
+    }
+
+    /** An asynchronous read in flight: one per slot, reused. */
+    private final class ReadSpan implements IoSlot.Completion {
+        long offset;
+        int length;
+        int member;
+        RequestDone done;
+
+        @Override
+        public void completed(IoSlot s, int failed) {
+            if (failed == 0) {
+                counters.read(length);
+                done.ended(s, null);
+                return;
+            }
+            // The retry reads and may rewrite the range (a mirrored write): it waits, so not on
+            // the thread that completes other requests. Read errors are rare.
+            Thread t = new Thread(() -> retry(s), name + "-read-retry");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private void retry(IoSlot s) {
+            RequestDone d = done;
+            ArrayException error = null;
+            try {
+                Exception why = fanout.lastException(member);
+                int m = nextAfterReadError(member, 1 << member, offset, why != null ? why : new IOException("I/O error"));
+                readFrom(s, offset, length, offset, length, m, 1 << member);
+                counters.read(length);
+            } catch (ArrayException e) {
+                error = e;
+            } catch (RuntimeException e) {
+                error = new ArrayException("read at " + offset + ": " + e, e);
+            }
+            d.ended(s, error);
         }
     }
 

@@ -239,6 +239,18 @@ public final class RaidArray implements AutoCloseable {
         io.write(s, offset, length, fua);
     }
 
+    /**
+     * Submits an aligned read of {@code length} bytes at {@code offset} into the slot from 0 and
+     * returns; {@code done} runs when the data is there (a read error is retried from another
+     * member first, as {@link #read(IoSlot, long, int)} does). Allocates nothing.
+     *
+     * @return false when this read is not served asynchronously: nothing was done
+     * @throws ArrayException when the read was refused before anything was submitted
+     */
+    public boolean readAsync(IoSlot s, long offset, int length, RequestDone done) throws ArrayException {
+        return io.readAsync(s, offset, length, done);
+    }
+
     /** True when {@link #writeAsync} takes aligned writes: the members complete asynchronously. */
     public boolean asynchronousWrites() {
         return fanout.asynchronous();
@@ -253,7 +265,7 @@ public final class RaidArray implements AutoCloseable {
      *     members are written in turn): nothing was done, the caller uses {@link #write(IoSlot, long, int, boolean)}
      * @throws ArrayException when the write was refused before anything was submitted
      */
-    public boolean writeAsync(IoSlot s, long offset, int length, boolean fua, WriteDone done) throws ArrayException {
+    public boolean writeAsync(IoSlot s, long offset, int length, boolean fua, RequestDone done) throws ArrayException {
         return io.writeAsync(s, offset, length, fua, done);
     }
 

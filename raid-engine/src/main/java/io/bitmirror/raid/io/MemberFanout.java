@@ -290,6 +290,26 @@ public final class MemberFanout implements AutoCloseable {
         }
     }
 
+    /**
+     * Submits a read of {@code [0, length)} at {@code position} from member {@code m} into the
+     * slot and returns; {@code end} runs when it answered (its bit in {@code failed} when the
+     * read failed or timed out), as {@link #submitWrite}.
+     */
+    public void submitRead(IoSlot s, int m, long position, int length, IoSlot.Completion end) {
+        s.prepare(IoSlot.READ, position, length, 0, false, 1 << m, end,
+                timeoutNanos == 0 ? 0 : Math.max(1, System.nanoTime() + timeoutNanos));
+        int rest = aio != null ? aio.submit(s, 1 << m) : 1 << m;
+        if (rest == 0) {
+            return;
+        }
+        if (workers[m] != null && aio == null) {
+            workers[m].submit(s);
+        } else {
+            int failed = Broadcast.toEach(rest, inline, s, lastInlineError);
+            s.complete(m, failed == 0);
+        }
+    }
+
     /** The watchdog: every tenth of a second, ends the asynchronous requests whose time ran out. */
     private void watch() {
         while (open) {

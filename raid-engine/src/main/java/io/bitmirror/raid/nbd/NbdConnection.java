@@ -2,7 +2,7 @@ package io.bitmirror.raid.nbd;
 
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.array.RaidArray;
-import io.bitmirror.raid.array.WriteDone;
+import io.bitmirror.raid.array.RequestDone;
 import io.bitmirror.raid.io.BoundedQueue;
 import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.io.SlotPool;
@@ -76,8 +76,8 @@ final class NbdConnection implements Runnable {
         long offset;
         long length;
         IoSlot slot;
-        /** An asynchronous write's end: preallocated with the record ({@link #writeEnded}). */
-        WriteDone done;
+        /** An asynchronous write's end: preallocated with the record ({@link #requestEnded}). */
+        RequestDone done;
         /** The NBD error an asynchronous write ended with, for its reply. */
         int error;
 
@@ -132,7 +132,7 @@ final class NbdConnection implements Runnable {
     }
 
     /**
-     * Sends the replies of asynchronous writes: the member completion thread hands it each ended
+     * Sends the replies of asynchronous requests: the member completion thread hands it each ended
      * request, and it writes every reply that is waiting in one write to the socket, so under
      * load a reply costs one hand-off and a share of a system call. The completion thread never
      * touches the socket: a client that does not read its replies blocks this thread only.
@@ -140,9 +140,11 @@ final class NbdConnection implements Runnable {
     private final class Replier implements Runnable {
         final BoundedQueue<Request> queue = new BoundedQueue<>(REQUESTS);
         final Thread thread;
-        /** Every reply of the requests in flight fits: headers only (writes have no data). */
-        private final ByteBuffer batch = ByteBuffer.allocateDirect(REQUESTS * ReplyOutput.MAX_HEADER)
-                .order(ByteOrder.BIG_ENDIAN);
+        /**
+         * Replies gathered for one write to the socket: every write reply in flight, or a queue
+         * depth's worth of 4 KiB read replies; a larger read goes out from its staging chunks.
+         */
+        private final ByteBuffer batch = ByteBuffer.allocateDirect(BATCH_BYTES).order(ByteOrder.BIG_ENDIAN);
         volatile boolean sleeping;
 
         Replier(String name) {
@@ -182,12 +184,32 @@ final class NbdConnection implements Runnable {
                     }
                     sleeping = false;
                 }
-                if (batch.remaining() < ReplyOutput.MAX_HEADER) {
+                int data = r.type == Nbd.CMD_READ && r.error == 0 ? (int) r.length : 0;
+                if (batch.remaining() < ReplyOutput.MAX_DATA_HEADER + data) {
                     send(pending);
                     pending = 0;
                 }
-                out.putHeader(batch, r.error, r.cookie, 0, 0);
-                // The header is copied: the record may take the next request at once.
+                if (batch.remaining() < ReplyOutput.MAX_DATA_HEADER + data) {
+                    // A read too large to batch: its header and data now, from the staging chunks.
+                    fillHeader(r, 0, data);
+                    r.replyHeader.flip();
+                    out.send(r.gather, 1 + staging.views(r.staged, r.length, r.gather, 1));
+                    staging.give(r.staged);
+                    r.staged = 0;
+                    releaseRequest(r);
+                    inFlight.decrementAndGet();
+                    continue;
+                }
+                out.putHeader(batch, r.error, r.cookie, r.offset, data);
+                if (data != 0) {
+                    int k = staging.views(r.staged, r.length, r.gather, 1);
+                    for (int i = 1; i <= k; i++) {
+                        batch.put(r.gather[i]);
+                    }
+                }
+                // Everything is copied: the record and its chunks may take the next request at once.
+                staging.give(r.staged);
+                r.staged = 0;
                 releaseRequest(r);
                 pending++;
             }
@@ -253,7 +275,7 @@ final class NbdConnection implements Runnable {
         this.staging = new StagingBuffers(array.maxIoBytes());
         for (int i = 0; i < REQUESTS; i++) {
             Request r = new Request(i);
-            r.done = (s, e) -> writeEnded(r, e);
+            r.done = (s, e) -> requestEnded(r, e);
             requests[i] = r;
         }
         this.replier = new Replier("nbd-" + id + "-tx");
@@ -595,6 +617,9 @@ final class NbdConnection implements Runnable {
         // The reply's data will wait in this connection's memory, not in the slot.
         r.staged = staging.take(r.length);
         r.slot = slot();
+        if (asynchronous && submitted(r)) {
+            return;
+        }
         dispatch(r);
     }
 
@@ -620,7 +645,7 @@ final class NbdConnection implements Runnable {
 
     /**
      * Submits a write to the array and leaves it: its reply goes out from its completion
-     * ({@link #writeEnded}, then the {@link Replier}). FUA too: the members make each copy
+     * ({@link #requestEnded}, then the {@link Replier}). FUA too: the members make each copy
      * durable before they answer.
      *
      * @return false when the array does not take this write asynchronously (unaligned: its
@@ -629,14 +654,18 @@ final class NbdConnection implements Runnable {
     private boolean submitted(Request r) {
         inFlight.incrementAndGet();
         try {
-            if (array.writeAsync(r.slot, r.offset, (int) r.length, (r.flags & Nbd.CMD_FLAG_FUA) != 0, r.done)) {
+            boolean taken = r.type == Nbd.CMD_READ ? array.readAsync(r.slot, r.offset, (int) r.length, r.done)
+                    : array.writeAsync(r.slot, r.offset, (int) r.length, (r.flags & Nbd.CMD_FLAG_FUA) != 0, r.done);
+            if (taken) {
                 return true;
             }
         } catch (ArrayException e) {
-            // Refused before anything was submitted (a stopped array, no member to write).
+            // Refused before anything was submitted (a stopped array, no member to use).
             inFlight.decrementAndGet();
             releaseSlot(r.slot);
             r.slot = null;
+            staging.give(r.staged);
+            r.staged = 0;
             refuse(r, errorOf(r, r.offset, r.length, e));
             return true;
         }
@@ -644,11 +673,17 @@ final class NbdConnection implements Runnable {
         return false;
     }
 
-    /** An asynchronous write ended (the member completion thread, usually): its slot back, its reply queued. */
-    private void writeEnded(Request r, ArrayException error) {
+    /**
+     * An asynchronous request ended (the member completion thread, usually): a read's data
+     * copied to the connection's staging chunks, the shared slot given back, the reply queued.
+     */
+    private void requestEnded(Request r, ArrayException error) {
+        r.error = error == null ? 0 : errorOf(r, r.offset, r.length, error);
+        if (r.type == Nbd.CMD_READ && error == null) {
+            staging.fill(r.staged, readData(r));
+        }
         releaseSlot(r.slot);
         r.slot = null;
-        r.error = error == null ? 0 : errorOf(r, r.offset, r.length, error);
         replier.submit(r);
     }
 

@@ -46,7 +46,7 @@ class SessionAllocationTest {
      * a read answered with an OFFSET_DATA chunk, still nothing allocated per request.
      */
     @ParameterizedTest
-    @EnumSource(value = Dispatch.class, names = {"READER", "WORKERS"})
+    @EnumSource(Dispatch.class)
     void structuredRepliesAllocateNothingOnTheServer(Dispatch dispatch) throws Exception {
         run(dispatch, true);
     }
