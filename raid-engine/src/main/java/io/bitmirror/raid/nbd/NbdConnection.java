@@ -21,12 +21,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: the handshake, then a reader thread that takes requests off the socket
- * (buffered, see {@link SocketInput}) and either runs a small read or write itself, batching its
- * replies, or hands the request to one of a few worker threads, which run it on the array and
- * reply at once; replies go out in whatever order requests finish. {@link InlinePolicy} decides
- * which, from how long requests take. Flushes, FUA writes, trims and requests larger than a slot
- * always go to workers or are cut in pieces. Requests and buffers are preallocated; the steady
- * state allocates nothing.
+ * (buffered, see {@link SocketInput}). When the array's members complete asynchronously, the
+ * reader submits each aligned read and write ({@link RaidArray#writeAsync}, {@link
+ * RaidArray#readAsync}) and reads on; the request ends on the member completion thread, which
+ * hands it to the {@link Replier}, which sends the replies waiting in one write. Otherwise the
+ * reader runs a small read or write itself, batching its replies, or hands the request to one
+ * of a few worker threads, which run it on the array and reply at once ({@link InlinePolicy}
+ * decides which, from how long requests take). Flushes, trims and unaligned requests go to
+ * workers; requests larger than a slot are cut in pieces by the reader. Replies go out in
+ * whatever order requests finish. Requests and buffers are preallocated; the steady state
+ * allocates nothing.
  *
  * <p>The array's request slots are shared by every connection, so no slot ever waits on this
  * connection's client: a write's payload is in this connection's memory (the receive buffer, or
