@@ -4,12 +4,14 @@ import io.bitmirror.raid.ArrayException;
 import io.bitmirror.faults.faulty.Sleep;
 import io.bitmirror.faults.record.WriteLog;
 import io.bitmirror.raid.array.RaidArray;
+import io.bitmirror.raid.io.IoSlot;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * What a workload may do: array operations that are recorded in the {@link History} with the
@@ -82,13 +84,40 @@ public final class WorkloadContext {
         array.changes().clear(name);
     }
 
-    /** Writes {@code n} blocks of random data at block {@code first}. */
+    /**
+     * Writes {@code n} blocks of random data at block {@code first}. When the members complete
+     * asynchronously (the member-threads fan-out) the write is submitted as the NBD server
+     * submits it ({@link RaidArray#writeAsync}: the bitmap, then the members, the end on the
+     * thread of the last member to answer) and waited for here, so the campaign explores the
+     * submitted path with the same history.
+     */
     public void write(int first, int n, boolean fua) throws IOException {
         byte[] data = new byte[n * BLOCK];
         random.nextBytes(data);
         long start = log.currentSeq();
-        array.write((long) first * BLOCK, ByteBuffer.wrap(data), fua);
+        if (array.asynchronousWrites()) {
+            submitted((long) first * BLOCK, data, fua);
+        } else {
+            array.write((long) first * BLOCK, ByteBuffer.wrap(data), fua);
+        }
         history.write(new History.Write((long) first * BLOCK, data, fua, start, log.currentSeq()));
+    }
+
+    private void submitted(long offset, byte[] data, boolean fua) throws IOException {
+        IoSlot s = array.acquireSlot();
+        try {
+            s.data().clear().put(data);
+            CompletableFuture<ArrayException> ended = new CompletableFuture<>();
+            if (!array.writeAsync(s, offset, data.length, fua, (slot, e) -> ended.complete(e))) {
+                throw new IllegalStateException("an aligned write was not submitted to an asynchronous array");
+            }
+            ArrayException e = ended.join();
+            if (e != null) {
+                throw e;
+            }
+        } finally {
+            array.releaseSlot(s);
+        }
     }
 
     /** Trims {@code n} blocks at block {@code first}: they read back as zeroes. */

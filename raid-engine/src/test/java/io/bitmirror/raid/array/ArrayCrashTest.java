@@ -6,6 +6,7 @@ import io.bitmirror.bitmap.format.BitmapBits;
 import io.bitmirror.raid.create.ArrayCreator;
 import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.internal.ArrayInternals;
+import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.io.MemberIoMode;
 import io.bitmirror.raid.member.FileMemberDevice;
 import io.bitmirror.raid.metadata.MemberMetadata;
@@ -58,12 +59,27 @@ class ArrayCrashTest {
         return crashes(3000, Integer.getInteger("crash.cases", 24) / 2, MemberIoMode.THREADS);
     }
 
+    /**
+     * The NBD server's path: writes submitted ({@link RaidArray#writeAsync}) up to 8 at once,
+     * each ending on a member's I/O thread through the same halves as a waiting write; a flush
+     * after the writes before it ended, as a client's. The power cut comes after the writes in
+     * flight ended (unflushed, so the cut may still lose or tear them).
+     */
+    @TestFactory
+    Stream<DynamicTest> crashAtRandomPointsWithSubmittedWrites() {
+        return crashes(5000, Integer.getInteger("crash.cases", 24) / 2, MemberIoMode.THREADS, true);
+    }
+
     private Stream<DynamicTest> crashes(long first, int cases, MemberIoMode mode) {
+        return crashes(first, cases, mode, false);
+    }
+
+    private Stream<DynamicTest> crashes(long first, int cases, MemberIoMode mode, boolean submitted) {
         String fixed = System.getProperty("seed", "");
         LongStream seeds = fixed.isBlank() ? LongStream.range(first, first + cases) : LongStream.of(Long.parseLong(fixed.trim()));
         return seeds.mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
             try {
-                crashOnce(seed, mode);
+                crashOnce(seed, mode, submitted);
             } catch (Throwable t) {
                 throw new AssertionError("seed " + seed + " failed (replay with -Dseed=" + seed + "): " + t, t);
             }
@@ -90,7 +106,35 @@ class ArrayCrashTest {
         }
     }
 
-    private void crashOnce(long seed, MemberIoMode mode) throws Exception {
+    /** A submitted write not yet ended: its slot, its blocks and what they will hold. */
+    private record Submitted(IoSlot slot, int first, byte[] data, boolean fua,
+            java.util.concurrent.CompletableFuture<io.bitmirror.raid.ArrayException> ended) {
+    }
+
+    /** Waits for every submitted write; each then counts as acknowledged. */
+    private static void drain(RaidArray a, List<Submitted> flying, BlockHistory[] hist) throws Exception {
+        for (Submitted w : flying) {
+            io.bitmirror.raid.ArrayException e = w.ended().get(60, java.util.concurrent.TimeUnit.SECONDS);
+            a.releaseSlot(w.slot());
+            assertNull(e, "submitted write failed");
+            acknowledge(hist, w.first(), w.data(), w.fua());
+        }
+        flying.clear();
+    }
+
+    private static void acknowledge(BlockHistory[] hist, int first, byte[] data, boolean fua) {
+        for (int i = 0; i < data.length / BLOCK; i++) {
+            byte[] blk = Arrays.copyOfRange(data, i * BLOCK, (i + 1) * BLOCK);
+            if (fua) {
+                hist[first + i].durable = blk;
+                hist[first + i].later.clear();
+            } else {
+                hist[first + i].later.add(blk);
+            }
+        }
+    }
+
+    private void crashOnce(long seed, MemberIoMode mode, boolean submitted) throws Exception {
         SplittableRandom r = new SplittableRandom(seed);
         Path d = Files.createDirectory(dir.resolve("s" + seed));
         List<Path> m = TestArrays.files(d, 2, MEMBER);
@@ -119,9 +163,14 @@ class ArrayCrashTest {
         BitSet touched = new BitSet();
         // A few hot regions so chunks get rewritten, cleared and dirtied again.
         int ops = 50 + r.nextInt(250);
+        List<Submitted> flying = new ArrayList<>();
+        BitSet flyingBlocks = new BitSet();
         for (int op = 0; op < ops; op++) {
             int kind = r.nextInt(100);
             if (kind < 10) {
+                // A client's flush covers the writes that ended before it.
+                drain(a, flying, hist);
+                flyingBlocks.clear();
                 a.flush();
                 for (BlockHistory h : hist) {
                     if (!h.later.isEmpty()) {
@@ -141,8 +190,23 @@ class ArrayCrashTest {
             boolean fua = kind < 20;
             byte[] data = new byte[n * BLOCK];
             r.nextBytes(data);
-            a.write((long) first * BLOCK, ByteBuffer.wrap(data), fua);
             touched.set(first * BLOCK / CHUNK, ((first + n) * BLOCK - 1) / CHUNK + 1);
+            if (submitted) {
+                if (flying.size() == 8 || flyingBlocks.previousSetBit(first + n - 1) >= first) {
+                    // Never two writes to one block in flight (a client cannot order them either).
+                    drain(a, flying, hist);
+                    flyingBlocks.clear();
+                }
+                IoSlot s = a.acquireSlot();
+                s.data().clear().put(data);
+                java.util.concurrent.CompletableFuture<io.bitmirror.raid.ArrayException> ended =
+                        new java.util.concurrent.CompletableFuture<>();
+                assertTrue(a.writeAsync(s, (long) first * BLOCK, n * BLOCK, fua, (slot, e) -> ended.complete(e)));
+                flying.add(new Submitted(s, first, data, fua, ended));
+                flyingBlocks.set(first, first + n);
+                continue;
+            }
+            a.write((long) first * BLOCK, ByteBuffer.wrap(data), fua);
             for (int i = 0; i < n; i++) {
                 byte[] blk = Arrays.copyOfRange(data, i * BLOCK, (i + 1) * BLOCK);
                 if (fua) {
@@ -153,6 +217,8 @@ class ArrayCrashTest {
                 }
             }
         }
+        // Ended, not flushed: the cut below may still lose or tear them.
+        drain(a, flying, hist);
         // Power cut: the array stops where it is, then one member loses or tears unflushed writes.
         ArrayInternals.abandon(a);
         VolatileCacheDevice victim = devs.get(r.nextInt(devs.size()));
