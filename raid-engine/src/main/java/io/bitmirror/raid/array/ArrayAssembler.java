@@ -78,7 +78,7 @@ final class ArrayAssembler {
                 Superblock sb = plan.inSync().get(0).sb();
                 long start = (sb.superOffset() + sb.bitmapOffset()) * 512;
                 store = new InternalBitmapStore(members::current, start, SuperblockValidator.bitmapRoomBytes(sb),
-                        members::bitmapCopyFailed);
+                        members::bitmapCopyFailed, opts.memberIo(), opts.memberTimeoutMillis(), "md-" + f.setName() + "-bitmap");
             } else if (opts.externalBitmap() != null) {
                 store = opts.externalBitmap().open(f.setUuid(), f.size());
             }
@@ -90,7 +90,8 @@ final class ArrayAssembler {
             PowerCutStore cuttable = store == null ? null : new PowerCutStore(store);
             if (store != null) {
                 BitmapEngineOptions eo = io.bitmirror.bitmap.engine.internal.EngineInternals.withMutant(
-                        BitmapEngineOptions.defaults().startDaemon(true).readOnly(opts.readOnly()), opts.mutant());
+                        BitmapEngineOptions.defaults().startDaemon(true).readOnly(opts.readOnly())
+                                .storeTimeoutNanos(opts.bitmapStoreTimeoutNanos()), opts.mutant());
                 if (opts.daemonSleepMillis() >= 0) {
                     eo = eo.daemonSleepMillis(opts.daemonSleepMillis());
                 }

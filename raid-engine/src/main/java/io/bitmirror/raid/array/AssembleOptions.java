@@ -207,6 +207,16 @@ public final class AssembleOptions {
         return memberTimeoutMillis;
     }
 
+    /**
+     * How long the bitmap flusher waits for its page writes: longer than the member time-out,
+     * which fails a silent copy first (the page write then counts on the other copies); without
+     * a member time-out, as long as it takes.
+     */
+    long bitmapStoreTimeoutNanos() {
+        long ms = memberTimeoutMillis();
+        return ms <= 0 ? Long.MAX_VALUE / 4 : (ms + 30_000) * 1_000_000L;
+    }
+
     /** Subscribed before the array starts (so it hears NewArray), or null. */
     public ArrayEventListener listener() {
         return listener;

@@ -115,7 +115,8 @@ final class BitmapGrow {
     private String add(BitmapChange c, Placement p, int chunk, long sizeSectors) throws IOException {
         boolean internal = p != null;
         BitmapStore raw = internal
-                ? new InternalBitmapStore(members::current, p.startBytes(), p.roomBytes(), members::bitmapCopyFailed)
+                ? new InternalBitmapStore(members::current, p.startBytes(), p.roomBytes(), members::bitmapCopyFailed,
+                        options.memberIo(), options.memberTimeoutMillis(), "md-" + g.name() + "-bitmap")
                 : c.newStore().create(g.uuid(), sizeSectors, chunk);
         PowerCutStore store = new PowerCutStore(raw);
         WriteIntentBitmap bm = null;
@@ -134,7 +135,8 @@ final class BitmapGrow {
             WriteIntentBitmap.format(store, g.uuid(), sizeSectors, chunk, ArrayCreator.DEFAULT_DAEMON_SLEEP, 0, events,
                     false);
             BitmapEngineOptions eo = EngineInternals.withMutant(
-                    BitmapEngineOptions.defaults().startDaemon(true), options.mutant());
+                    BitmapEngineOptions.defaults().startDaemon(true).storeTimeoutNanos(options.bitmapStoreTimeoutNanos()),
+                    options.mutant());
             if (options.daemonSleepMillis() >= 0) {
                 eo = eo.daemonSleepMillis(options.daemonSleepMillis());
             }

@@ -55,6 +55,11 @@ final class PowerCutStore implements BitmapStore {
         }
     }
 
+    /** The threads that write the store's pages (an internal bitmap's fan-out), for allocation checks. */
+    Thread[] threads() {
+        return store instanceof io.bitmirror.raid.bitmap.InternalBitmapStore i ? i.threads() : new Thread[0];
+    }
+
     @Override
     public void close() throws IOException {
         store.close();

@@ -617,6 +617,10 @@ public final class RaidArray implements AutoCloseable {
         List<Thread> t = new ArrayList<>(Arrays.asList(fanout.threads()));
         t.add(housekeeper.thread());
         WriteIntentBitmap bitmap = bitmaps.bitmap();
+        BitmapHolder.Active act = bitmaps.active();
+        if (act.store() != null) {
+            t.addAll(Arrays.asList(act.store().threads()));
+        }
         if (bitmap != null) {
             t.add(bitmap.flusherThread());
             if (bitmap.daemonThread() != null) {

@@ -3,7 +3,9 @@ package io.bitmirror.raid.bitmap;
 import io.bitmirror.bitmap.format.BitmapGeometry;
 import io.bitmirror.bitmap.store.BitmapStore;
 import io.bitmirror.bitmap.store.PendingWrites;
-import io.bitmirror.raid.io.Broadcast;
+import io.bitmirror.raid.io.IoSlot;
+import io.bitmirror.raid.io.MemberFanout;
+import io.bitmirror.raid.io.MemberIoMode;
 import io.bitmirror.raid.member.MemberDevice;
 
 import java.io.IOException;
@@ -12,8 +14,13 @@ import java.util.function.Supplier;
 
 /**
  * The bitmap area of every present member. A page write goes to every member of the current
- * {@link BitmapCopies} snapshot, one after the other from the flusher thread ({@link Broadcast});
- * a member whose copy fails is reported to the
+ * {@link BitmapCopies} snapshot at once, through a {@link MemberFanout} of its own over the
+ * members' whole devices (the bitmap sits outside the data area) that works as the data's does
+ * (Linux AIO, I/O threads, or in turn: the array's {@code --member-io}): the page is copied into
+ * one of the fan-out's slots and submitted, the flusher submits the next, and each page's
+ * completion lowers the engine's pending-write counter (md's {@code pending_writes}), which the
+ * flusher waits on before it flushes the copies, also all at once. Page writes and flushes are
+ * bounded by the member time-out like data writes. A member whose copy fails is reported to the
  * {@link CopyFailureHandler}, which fails the member (as md does). The write counts as done
  * while at least one copy took it; only when no copy is left is the write reported failed (the
  * engine then marks the bitmap stale).
@@ -29,21 +36,19 @@ public final class InternalBitmapStore implements BitmapStore {
         boolean copyFailed(int member, IOException error);
     }
 
+    /** Members a fan-out can hold at most (md's RAID-1 has no more in one set here). */
+    private static final int MEMBERS = 31;
+
     private final Supplier<? extends BitmapCopies> copies;
+    /** The page writes' and flushes' way to the copies; its slots hold the pages in flight. */
+    private final MemberFanout fanout;
+    /** Per slot: the end of one page write (preallocated: a page write allocates nothing). */
+    private final PageEnd[] ends;
     private final long start;
     private final long sizeBytes;
     private final CopyFailureHandler onFailure;
-    /** Each copy's last error, by member (flusher thread). */
+    /** Each copy's last error, by member, for the failure handler. */
     private final Exception[] errors = new Exception[32];
-    /** Where the page being written goes, and to whom (under the store's lock, read by {@link #pageWrite}). */
-    private long pageAt;
-    private final Broadcast.MemberOp<ByteBuffer> pageWrite = (m, src) -> {
-        src.limit(BitmapGeometry.PAGE_SIZE).position(0);
-        copy(m).write(pageAt, src, false);
-    };
-    private final Broadcast.MemberOp<BitmapCopies> flushOne = (m, set) -> set.device(m).flush();
-    private BitmapCopies writing;
-
     /**
      * @param copies the current member snapshot: who holds a copy, and their devices
      * @param startBytes byte offset of the bitmap on every member
@@ -52,14 +57,57 @@ public final class InternalBitmapStore implements BitmapStore {
      */
     public InternalBitmapStore(Supplier<? extends BitmapCopies> copies, long startBytes, long roomBytes,
             CopyFailureHandler onFailure) {
+        this(copies, startBytes, roomBytes, onFailure, MemberIoMode.INLINE, 0, "bitmap");
+    }
+
+    /**
+     * @param mode how the copies are written ({@link MemberIoMode#AUTO}: AIO unless the kernel
+     *     would complete in {@code io_submit} anyway, as for data)
+     * @param timeoutMillis a copy that does not answer a page write or flush in time fails (0:
+     *     no limit)
+     * @param name for thread names and log lines
+     */
+    public InternalBitmapStore(Supplier<? extends BitmapCopies> copies, long startBytes, long roomBytes,
+            CopyFailureHandler onFailure, MemberIoMode mode, long timeoutMillis, String name) {
         this.copies = copies;
         this.start = startBytes;
         this.sizeBytes = roomBytes;
         this.onFailure = onFailure;
+        BitmapCopies set = copies.get();
+        MemberDevice[] devices = new MemberDevice[MEMBERS];
+        for (int mask = set.copyMask(); mask != 0; mask &= mask - 1) {
+            int m = Integer.numberOfTrailingZeros(mask);
+            devices[m] = set.device(m);
+        }
+        int slots = (int) Math.max(1, Math.min(MemberFanout.MAX_SLOTS, roomBytes / BitmapGeometry.PAGE_SIZE));
+        this.fanout = new MemberFanout(devices, slots, BitmapGeometry.PAGE_SIZE, name, mode, timeoutMillis);
+        this.ends = new PageEnd[slots];
+        for (int i = 0; i < slots; i++) {
+            ends[i] = new PageEnd();
+        }
     }
 
-    private MemberDevice copy(int m) {
-        return writing.device(m);
+    /** Threads of the page writes (completion, watchdog, I/O threads), for allocation checks. */
+    public Thread[] threads() {
+        return fanout.threads();
+    }
+
+    /** How the copies are written: AIO, THREADS or INLINE. */
+    public MemberIoMode mode() {
+        return fanout.mode();
+    }
+
+    /**
+     * Makes the fan-out's devices those of {@code set} for the members of {@code mask}: a member
+     * re-added since has a new device. Nothing changes (nothing allocated) when none was.
+     */
+    private void follow(BitmapCopies set, int mask) {
+        for (int rest = mask; rest != 0; rest &= rest - 1) {
+            int m = Integer.numberOfTrailingZeros(rest);
+            if (fanout.device(m) != set.device(m)) {
+                fanout.replace(m, set.device(m));
+            }
+        }
     }
 
     @Override
@@ -136,18 +184,67 @@ public final class InternalBitmapStore implements BitmapStore {
         // snapshot buffer is a full page, zero beyond the image, and the room is whole pages.
         pending.begin();
         BitmapCopies set = copies.get();
-        writing = set;
-        pageAt = start + (long) page * BitmapGeometry.PAGE_SIZE;
         int mask = set.copyMask();
-        int failed = Broadcast.toEach(mask, pageWrite, src, errors);
-        pending.end(mask != 0 && (mask & ~failed) != 0 && dropped(failed));
+        if (mask == 0) {
+            pending.end(false);
+            return;
+        }
+        follow(set, mask);
+        // Waits only while every slot holds a page in flight; their completions free them.
+        IoSlot s = fanout.acquire();
+        src.limit(BitmapGeometry.PAGE_SIZE).position(0);
+        s.data().clear().put(src);
+        PageEnd e = ends[s.index()];
+        e.pending = pending;
+        e.mask = mask;
+        fanout.submitWrite(s, start + (long) page * BitmapGeometry.PAGE_SIZE, BitmapGeometry.PAGE_SIZE, false, mask, e);
+    }
+
+    /** The end of one page write, on the thread that saw the last copy answer. */
+    private final class PageEnd implements IoSlot.Completion {
+        PendingWrites pending;
+        int mask;
+
+        @Override
+        public void completed(IoSlot s, int failed) {
+            PendingWrites p = pending;
+            int m = mask;
+            if (failed == 0) {
+                fanout.release(s);
+                p.end(true);
+                return;
+            }
+            for (int rest = failed; rest != 0; rest &= rest - 1) {
+                int f = Integer.numberOfTrailingZeros(rest);
+                errors[f] = fanout.lastException(f);
+            }
+            fanout.release(s);
+            // Dropping a copy fails its member: superblock writes, the manage lock. Not on the
+            // thread that completes other I/O; the count goes down only after the member is
+            // failed, so the flusher's commit sees the outcome. Failures are rare.
+            Thread t = new Thread(() -> p.end((m & ~failed) != 0 && dropped(failed)), "bitmap-copy-failure");
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     @Override
-    public void flush() throws IOException {
+    public synchronized void flush() throws IOException {
         BitmapCopies set = copies.get();
         int mask = set.copyMask();
-        int failed = Broadcast.toEach(mask, flushOne, set, errors);
+        follow(set, mask);
+        int failed;
+        IoSlot s = fanout.acquire();
+        try {
+            // Every copy at once (one FDSYNC each with AIO).
+            failed = fanout.flush(s, mask);
+        } finally {
+            fanout.release(s);
+        }
+        for (int rest = failed; rest != 0; rest &= rest - 1) {
+            int f = Integer.numberOfTrailingZeros(rest);
+            errors[f] = fanout.lastException(f);
+        }
         if (!dropped(failed) || (mask & ~failed) == 0) {
             Exception e = failed == 0 ? null : errors[Integer.numberOfTrailingZeros(failed)];
             throw e instanceof IOException io ? io : new IOException("no member holds a bitmap copy", e);
@@ -170,6 +267,7 @@ public final class InternalBitmapStore implements BitmapStore {
 
     @Override
     public void close() {
-        // The members belong to the array.
+        // The members belong to the array: only the fan-out's threads and context end here.
+        fanout.close();
     }
 }

@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * A member that stops answering, for real: its file is an NBD export seen through nbdfuse, and
  * the nbdkit behind it is stopped (SIGSTOP), so the kernel holds the member's writes forever.
- * The array fails the member after {@code memberTimeoutMillis}, goes on degraded, and every
+ * The array fails the member after {@code memberTimeoutMillis} (a data write or a bitmap page
+ * write, whichever reaches it first), goes on degraded, and every
  * write it acknowledged is on the other member and reads back; the chunks stay dirty (W4). When
  * nbdkit goes on (SIGCONT) the late answers are ignored and the array stops cleanly.
  */
@@ -50,9 +51,9 @@ class HungMemberTest {
         List<long[]> acknowledged = new ArrayList<>();
         try (NbdFuseMember remote = new NbdFuseMember(dir, SIZE)) {
             List<Path> m = List.of(local, remote.file());
-            // One chunk covers the whole array: dirty after the first write, so the writes while
-            // the member hangs need no bitmap page write (those are still synchronous calls).
-            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(64L << 20).name("hung")
+            // 1 MiB chunks: the writes while the member hangs dirty new chunks, so bitmap page
+            // writes go to the hung copy too, and must be timed out like the data.
+            ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(1L << 20).name("hung")
                     .homehost("h").assumeClean(true).devices(m).build()).write();
             RaidArray a = RaidArray.assemble(AssembleOptions.builder(m).memberIo(mode).memberTimeoutMillis(TIMEOUT_MS)
                     .daemonSleepMillis(60_000).build());
