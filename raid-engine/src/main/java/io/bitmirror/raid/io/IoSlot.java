@@ -11,6 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * consume it concurrently without allocating views per request), and completion state.
  */
 public final class IoSlot {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IoSlot.class);
     /** Write the slot's data. */
     public static final int WRITE = 1;
     /** Flush the member (fdatasync). */
@@ -140,7 +141,7 @@ public final class IoSlot {
             // mask, so exactly one thread gets here (or to expire's) per request.
             Completion end = completion;
             if (end != null) {
-                end.completed(this, (int) (next >>> 32));
+                run(end, (int) (next >>> 32));
             } else {
                 LockSupport.unpark(waiter);
             }
@@ -174,7 +175,19 @@ public final class IoSlot {
 
     /** Runs the completion of a request {@link #expire} ended. */
     void fireCompletion() {
-        completion.completed(this, (int) (state.get() >>> 32));
+        run(completion, (int) (state.get() >>> 32));
+    }
+
+    /**
+     * Runs a completion on the thread that ended the request: a completion thread serves every
+     * request, so a completion that throws (a bug) is said in the log and does not end it.
+     */
+    private void run(Completion end, int failed) {
+        try {
+            end.completed(this, failed);
+        } catch (RuntimeException | Error e) {
+            LOG.error("request completion failed (the request's submitter never hears of it): {}", e.toString(), e);
+        }
     }
 
     /**

@@ -80,9 +80,9 @@ final class NbdConnection implements Runnable {
         long offset;
         long length;
         IoSlot slot;
-        /** An asynchronous write's end: preallocated with the record ({@link #requestEnded}). */
+        /** A submitted request's end: preallocated with the record ({@link #requestEnded}). */
         RequestDone done;
-        /** The NBD error an asynchronous write ended with, for its reply. */
+        /** The NBD error a submitted request ended with, for its reply. */
         int error;
 
         Request(int index) {
@@ -256,8 +256,8 @@ final class NbdConnection implements Runnable {
     private volatile boolean workersDone;
     private volatile boolean aborted;
     /**
-     * Writes are submitted by the reader and answered from their completions (the array's
-     * members complete asynchronously, and dispatch is auto); else the policy's way.
+     * Aligned reads and writes are submitted by the reader and answered from their completions
+     * (the array's members complete asynchronously, and dispatch is auto); else the policy's way.
      */
     private final boolean asynchronous;
     /** The export is read-only: writes, trims and write-zeroes are answered EPERM by the reader. */
@@ -609,6 +609,15 @@ final class NbdConnection implements Runnable {
      * reply fits the batch, on a worker otherwise. FUA waits for a device flush, never fast.
      */
     private void read(Request r) throws IOException {
+        if (asynchronous) {
+            // Submitted, never run here: a read from a disk waits; unaligned ones go to a worker.
+            r.staged = staging.take(r.length);
+            r.slot = slot();
+            if (!submitted(r)) {
+                dispatch(r);
+            }
+            return;
+        }
         boolean eligible = (r.flags & Nbd.CMD_FLAG_FUA) == 0 && r.length <= BATCH_BYTES - ReplyOutput.MAX_DATA_HEADER;
         long t0 = eligible ? System.nanoTime() : 0;
         if (eligible && policy.inline(t0)) {
@@ -621,9 +630,6 @@ final class NbdConnection implements Runnable {
         // The reply's data will wait in this connection's memory, not in the slot.
         r.staged = staging.take(r.length);
         r.slot = slot();
-        if (asynchronous && submitted(r)) {
-            return;
-        }
         dispatch(r);
     }
 
@@ -648,12 +654,12 @@ final class NbdConnection implements Runnable {
     }
 
     /**
-     * Submits a write to the array and leaves it: its reply goes out from its completion
+     * Submits a read or write to the array and leaves it: its reply goes out from its completion
      * ({@link #requestEnded}, then the {@link Replier}). FUA too: the members make each copy
      * durable before they answer.
      *
-     * @return false when the array does not take this write asynchronously (unaligned: its
-     *     partial blocks are merged under locks the writing thread holds); nothing was done
+     * @return false when the array does not take the request asynchronously (unaligned: a
+     *     write's partial blocks are merged under locks the writing thread holds); nothing was done
      */
     private boolean submitted(Request r) {
         inFlight.incrementAndGet();
