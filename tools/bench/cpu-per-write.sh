@@ -7,7 +7,8 @@
 # for fio's libaio O_DIRECT over two files (the two-copy ceiling of nbd-bench.sh): its kernel
 # microseconds per single write.
 #
-# Usage: tools/bench/cpu-per-write.sh     BENCH_EXT4_DIR (default /var/tmp). Needs: fio, a JDK.
+# Usage: tools/bench/cpu-per-write.sh [ASSEMBLE-OPTION...]   (e.g. --cache=writeback)
+# BENCH_EXT4_DIR (default /var/tmp). Needs: fio, a JDK.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 d=$(mktemp -d "${BENCH_EXT4_DIR:-/var/tmp}/cpu-per-write.XXXX")
@@ -17,7 +18,7 @@ trap cleanup EXIT
 hz=$(getconf CLK_TCK)
 for f in a b; do dd if=/dev/zero of="$d/$f" bs=1M count=1024 oflag=direct status=none; done
 "$here/bitmirror" create --level=1 --raid-devices=2 --assume-clean --bitmap=internal "$d/a" "$d/b" >/dev/null
-"$here/bitmirror" assemble --export="nbd+unix:///?socket=$d/s" --control="$d/c" "$d/a" "$d/b" >"$d/log" 2>&1 &
+"$here/bitmirror" assemble --export="nbd+unix:///?socket=$d/s" --control="$d/c" "$@" "$d/a" "$d/b" >"$d/log" 2>&1 &
 for _ in $(seq 200); do [[ -S $d/s ]] && break; sleep 0.05; done
 # The launcher execs java, so $! is the server itself.
 pid=$!

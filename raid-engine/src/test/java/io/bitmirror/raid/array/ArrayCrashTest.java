@@ -8,6 +8,7 @@ import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.internal.ArrayInternals;
 import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.io.MemberIoMode;
+import io.bitmirror.raid.member.CacheMode;
 import io.bitmirror.raid.member.FileMemberDevice;
 import io.bitmirror.raid.metadata.MemberMetadata;
 import io.bitmirror.raid.metadata.MetadataReader;
@@ -70,16 +71,29 @@ class ArrayCrashTest {
         return crashes(5000, Integer.getInteger("crash.cases", 24) / 2, MemberIoMode.THREADS, true);
     }
 
+    /**
+     * The same crashes with the member files in {@code --cache=writeback} (the page cache under
+     * the simulated volatile cache): the array's flushes reach the files as fdatasync.
+     */
+    @TestFactory
+    Stream<DynamicTest> crashAtRandomPointsWithWritebackMembers() {
+        return crashes(7000, Integer.getInteger("crash.cases", 24) / 2, MemberIoMode.AUTO, false, CacheMode.WRITEBACK);
+    }
+
     private Stream<DynamicTest> crashes(long first, int cases, MemberIoMode mode) {
         return crashes(first, cases, mode, false);
     }
 
     private Stream<DynamicTest> crashes(long first, int cases, MemberIoMode mode, boolean submitted) {
+        return crashes(first, cases, mode, submitted, CacheMode.NONE);
+    }
+
+    private Stream<DynamicTest> crashes(long first, int cases, MemberIoMode mode, boolean submitted, CacheMode cache) {
         String fixed = System.getProperty("seed", "");
         LongStream seeds = fixed.isBlank() ? LongStream.range(first, first + cases) : LongStream.of(Long.parseLong(fixed.trim()));
         return seeds.mapToObj(seed -> DynamicTest.dynamicTest("seed " + seed, () -> {
             try {
-                crashOnce(seed, mode, submitted);
+                crashOnce(seed, mode, submitted, cache);
             } catch (Throwable t) {
                 throw new AssertionError("seed " + seed + " failed (replay with -Dseed=" + seed + "): " + t, t);
             }
@@ -134,7 +148,7 @@ class ArrayCrashTest {
         }
     }
 
-    private void crashOnce(long seed, MemberIoMode mode, boolean submitted) throws Exception {
+    private void crashOnce(long seed, MemberIoMode mode, boolean submitted, CacheMode cache) throws Exception {
         SplittableRandom r = new SplittableRandom(seed);
         Path d = Files.createDirectory(dir.resolve("s" + seed));
         List<Path> m = TestArrays.files(d, 2, MEMBER);
@@ -146,7 +160,7 @@ class ArrayCrashTest {
         List<VolatileCacheDevice> devs = new ArrayList<>();
         AssembleOptions opts = AssembleOptions.builder(m).daemonSleepMillis(20).safeModeMillis(30).memberIo(mode)
                 .opener(p -> {
-                    VolatileCacheDevice v = new VolatileCacheDevice(FileMemberDevice.open(p), p);
+                    VolatileCacheDevice v = new VolatileCacheDevice(FileMemberDevice.open(p, cache), p);
                     synchronized (devs) {
                         devs.add(v);
                     }
