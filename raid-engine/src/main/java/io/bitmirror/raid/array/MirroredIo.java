@@ -225,7 +225,14 @@ final class MirroredIo {
         checkSlot(s, offset, length);
         Span sp = begin(OP_WRITE, s, offset, length, fua, ALL_MEMBERS, "write");
         sp.done = done;
-        fanout.submitWrite(s, sp.a0, (int) (sp.a1 - sp.a0), fua, sp.mask, sp);
+        try {
+            fanout.submitWrite(s, sp.a0, (int) (sp.a1 - sp.a0), fua, sp.mask, sp);
+        } catch (RuntimeException e) {
+            // Never expected (the fan-out reports failures through the completion): what begin
+            // holds is let go, the chunks stay NEEDED, and the caller hears of it.
+            sp.end(0, false);
+            throw e;
+        }
         return true;
     }
 
@@ -539,15 +546,21 @@ final class MirroredIo {
             }
             // The retry reads and may rewrite the range (a mirrored write): it waits, so not on
             // the thread that completes other requests. Read errors are rare.
-            Thread t = new Thread(() -> retry(s), name + "-read-retry");
+            int silent = s.timedOut();
+            Thread t = new Thread(() -> retry(s, silent), name + "-read-retry");
             t.setDaemon(true);
             t.start();
         }
 
-        private void retry(IoSlot s) {
+        private void retry(IoSlot s, int silent) {
             RequestDone d = done;
             ArrayException error = null;
             try {
+                if (silent != 0) {
+                    // A member that did not answer in time is failed, as for a write, never
+                    // rewritten: the kernel may still hold its read.
+                    failures.failMembers(silent, "read timeout");
+                }
                 Exception why = fanout.lastException(member);
                 int m = nextAfterReadError(member, 1 << member, offset, why != null ? why : new IOException("I/O error"));
                 readFrom(s, offset, length, offset, length, m, 1 << member);

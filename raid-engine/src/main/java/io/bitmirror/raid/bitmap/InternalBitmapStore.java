@@ -105,6 +105,9 @@ public final class InternalBitmapStore implements BitmapStore {
         for (int rest = mask; rest != 0; rest &= rest - 1) {
             int m = Integer.numberOfTrailingZeros(rest);
             if (fanout.device(m) != set.device(m)) {
+                // No page write may be out to the old device when it goes: its late answer
+                // would be dropped, and the page would wait for the watchdog (or forever).
+                fanout.awaitIdle();
                 fanout.replace(m, set.device(m));
             }
         }

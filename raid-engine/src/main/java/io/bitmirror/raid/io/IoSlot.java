@@ -44,7 +44,21 @@ public final class IoSlot {
      * no longer outstanding (it timed out) is ignored when it answers late.
      */
     private final AtomicLong state = new AtomicLong();
+    /** Low word: the members still to answer (31 at most)... */
+    private static final long OUTSTANDING = 0x7fffffffL;
+    /** ...and a bit that flips with every request (see {@link #prepare}). */
+    private static final long PARITY = 0x80000000L;
+    /** Members the submitter performs itself in the current request: the watchdog leaves them alone. */
+    private volatile int byCaller;
     private volatile Thread waiter;
+    /**
+     * Member operations handed to the kernel or to an I/O thread and not yet back. A member that
+     * timed out may still hold one: the kernel may yet read or write this slot's buffer, so the
+     * slot must not serve another request until it is back ({@link #release}, {@link #returned}).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger issued = new java.util.concurrent.atomic.AtomicInteger();
+    /** Given back by its user while operations were still out: the last one back frees it. */
+    private final java.util.concurrent.atomic.AtomicBoolean parked = new java.util.concurrent.atomic.AtomicBoolean();
     /** The asynchronous request's end, or null when a thread waits in {@link #await(long)}. */
     private volatile Completion completion;
     /** An asynchronous request's deadline (System.nanoTime), 0 when it has none or is not asynchronous. */
@@ -89,6 +103,32 @@ public final class IoSlot {
         return v;
     }
 
+    /** {@code n} member operations go to the kernel or I/O threads (before they are submitted). */
+    void issued(int n) {
+        issued.addAndGet(n);
+    }
+
+    /**
+     * One member operation came back (before its answer is counted).
+     *
+     * @return true when the slot was given back meanwhile and this was the last one out: the
+     *     caller returns it to the pool
+     */
+    boolean returned() {
+        return issued.decrementAndGet() == 0 && parked.get() && parked.compareAndSet(true, false);
+    }
+
+    /**
+     * Its user gives the slot back.
+     *
+     * @return true when it may serve another request now; false when an operation of a member
+     *     that timed out is still out, and {@link #returned} frees it later
+     */
+    boolean release() {
+        parked.set(true);
+        return issued.get() == 0 && parked.compareAndSet(true, false);
+    }
+
     /** The slot's number in its fan-out, 0 .. slots-1: for per-slot state kept elsewhere. */
     public int index() {
         return index;
@@ -96,7 +136,7 @@ public final class IoSlot {
 
     /** Prepares the request; the members of {@code mask} will answer, a thread waits in {@link #await}. */
     void prepare(int op, long position, int length, long extent, boolean fua, int mask) {
-        prepare(op, position, length, extent, fua, mask, null, 0);
+        prepare(op, position, length, extent, fua, mask, null, 0, 0);
     }
 
     /**
@@ -106,8 +146,9 @@ public final class IoSlot {
      * for the old request's (see {@link #expire}).
      */
     void prepare(int op, long position, int length, long extent, boolean fua, int mask, Completion end,
-            long deadline) {
+            long deadline, int byCaller) {
         this.deadline = 0;
+        this.byCaller = byCaller;
         this.completion = end;
         this.op = op;
         this.position = position;
@@ -116,7 +157,9 @@ public final class IoSlot {
         this.fua = fua;
         timedOut = 0;
         waiter = Thread.currentThread();
-        state.set(mask & 0xffffffffL);
+        // A new request flips the parity bit: a watchdog holding the old request's word cannot
+        // take the new one's for it, even when the two masks are the same.
+        state.set((~state.get() & PARITY) | (mask & OUTSTANDING));
         this.deadline = deadline;
     }
 
@@ -136,7 +179,7 @@ public final class IoSlot {
             }
             next = (cur & ~bit) | (ok ? 0 : bit << 32);
         } while (!state.compareAndSet(cur, next));
-        if ((int) next == 0) {
+        if ((next & OUTSTANDING) == 0) {
             // This answer was the last: the one compare-and-set that emptied the outstanding
             // mask, so exactly one thread gets here (or to expire's) per request.
             Completion end = completion;
@@ -151,26 +194,37 @@ public final class IoSlot {
     /**
      * The watchdog's look at an asynchronous request: when its deadline passed with members
      * still silent, claims them as failed (the same compare-and-set their answers would make,
-     * so an answer and the claim never both count) and returns them; the caller then runs
-     * {@link #fireCompletion}. Returns 0 otherwise.
+     * so an answer and the claim never both count). Members the submitter performs itself are
+     * left to it.
+     *
+     * @return 0 when nothing was claimed; else the claimed members in the low 32 bits, and bit
+     *     32 set when the claim ended the request: the caller then runs {@link #fireCompletion}
+     *     (else the submitter's last answer runs it)
      */
-    int expire(long now) {
+    long expire(long now) {
         long d = deadline;
         if (d == 0 || now - d < 0) {
             return 0;
         }
         long v = state.get();
-        int silent = (int) v;
+        int silent = (int) (v & OUTSTANDING) & ~byCaller;
         // Read after the state: a slot re-prepared since the first read has another deadline.
         if (silent == 0 || deadline != d) {
             return 0;
         }
-        if (!state.compareAndSet(v, ((v >>> 32) | (silent & 0xffffffffL)) << 32)) {
+        long next = claim(v, silent);
+        if (!state.compareAndSet(v, next)) {
             // A member answered meanwhile (perhaps the last): the next look decides.
             return 0;
         }
         timedOut = silent;
-        return silent;
+        return ((next & OUTSTANDING) == 0 ? 1L << 32 : 0) | (silent & 0xffffffffL);
+    }
+
+    /** The state word with {@code silent} moved from outstanding to failed, the parity kept. */
+    private static long claim(long v, int silent) {
+        long failed = (v >>> 32) | (silent & 0xffffffffL);
+        return (failed << 32) | (v & PARITY) | (v & OUTSTANDING & ~(silent & 0xffffffffL));
     }
 
     /** Runs the completion of a request {@link #expire} ended. */
@@ -202,7 +256,7 @@ public final class IoSlot {
         long deadline = 0;
         while (true) {
             long v = state.get();
-            if ((int) v == 0) {
+            if ((v & OUTSTANDING) == 0) {
                 return (int) (v >>> 32);
             }
             if (spins < 200) {
@@ -216,8 +270,8 @@ public final class IoSlot {
                     deadline = now + timeoutNanos;
                 } else if (now - deadline >= 0) {
                     // Claim the silent members as failed in the same word their answers would clear.
-                    int silent = (int) v;
-                    if (state.compareAndSet(v, ((v >>> 32) | (silent & 0xffffffffL)) << 32)) {
+                    int silent = (int) (v & OUTSTANDING);
+                    if (state.compareAndSet(v, claim(v, silent))) {
                         timedOut = silent;
                         return (int) (v >>> 32) | silent;
                     }
@@ -229,7 +283,7 @@ public final class IoSlot {
     }
 
     /** Members that did not answer within the last {@link #await(long)}'s time (a subset of its failures). */
-    int timedOut() {
+    public int timedOut() {
         return timedOut;
     }
 }

@@ -36,6 +36,8 @@ final class KernelAio implements AutoCloseable {
     private static final int EINVAL = 22;
 
     private final IoSlot[] slots;
+    /** Where a slot goes back when its last control block is reaped after its user gave it back. */
+    private final SlotPool pool;
     private final int members;
     private final long ctx;
     private final ByteBuffer iocbs;
@@ -70,7 +72,8 @@ final class KernelAio implements AutoCloseable {
     /**
      * @throws IOException when the kernel gives no AIO context (the caller falls back)
      */
-    KernelAio(IoSlot[] slots, int members, String name) throws IOException {
+    KernelAio(IoSlot[] slots, int members, String name, SlotPool pool) throws IOException {
+        this.pool = pool;
         this.slots = slots;
         this.members = members;
         int blocks = slots.length * members;
@@ -177,6 +180,7 @@ final class KernelAio implements AutoCloseable {
         }
         if (n > 0) {
             inFlight.addAndGet(n);
+            s.issued(n);
         }
         int done = 0;
         while (done < n) {
@@ -191,6 +195,8 @@ final class KernelAio implements AutoCloseable {
                 for (int i = done; i < n; i++) {
                     int m = (int) ((pointers.getLong((base + i) * 8) - iocbBase) / Iocb.SIZE) - base;
                     lastError[m] = new IOException("io_submit: " + Ioctls.describe((int) -r));
+                    // Never submitted: back at once (the slot is still its user's).
+                    s.returned();
                     s.complete(m, false);
                 }
                 inFlight.addAndGet(done - n);
@@ -243,6 +249,11 @@ final class KernelAio implements AutoCloseable {
             long res = ev.getLong(e + IoEvent.RES);
             int index = (int) ((data >>> 8) & 0xffffffffL);
             int m = (int) (data & 0xff);
+            // The buffer is free of the kernel from here: a slot its user gave back while this
+            // was out (the member had timed out) may serve requests again.
+            if (slots[index].returned()) {
+                pool.release(index);
+            }
             if ((int) (data >>> 40) != g[m]) {
                 // The member's device changed since: this is the old one answering late.
                 continue;

@@ -134,7 +134,7 @@ public final class MemberFanout implements AutoCloseable {
             return null;
         }
         try {
-            return new KernelAio(slots, devices.length, name);
+            return new KernelAio(slots, devices.length, name, free);
         } catch (IOException | RuntimeException | LinkageError e) {
             if (asked == MemberIoMode.AIO) {
                 throw new IllegalStateException("--member-io=aio: the kernel refused asynchronous I/O: " + e.getMessage(),
@@ -170,7 +170,7 @@ public final class MemberFanout implements AutoCloseable {
                 return;
             }
         }
-        workers[m] = new MemberWorker(m, devices[m], slots.length, name + "-member" + m);
+        workers[m] = new MemberWorker(m, devices[m], slots.length, name + "-member" + m, free);
         workers[m].start();
     }
 
@@ -218,9 +218,21 @@ public final class MemberFanout implements AutoCloseable {
         return slots[free.acquire()];
     }
 
-    /** Returns a slot to the pool. */
+    /** Waits until every slot is back in the pool: no request is out. */
+    public void awaitIdle() {
+        while (!free.full()) {
+            free.park();
+        }
+    }
+
+    /**
+     * Returns a slot to the pool; one whose member operation is still out (a member that timed
+     * out) goes back when that operation does, as the kernel may still use its buffer.
+     */
     public void release(IoSlot s) {
-        free.release(s.index);
+        if (s.release()) {
+            free.release(s.index);
+        }
     }
 
     public int slotBytes() {
@@ -269,7 +281,7 @@ public final class MemberFanout implements AutoCloseable {
             return;
         }
         s.prepare(IoSlot.WRITE, position, length, 0, fua, mask, end,
-                timeoutNanos == 0 ? 0 : Math.max(1, System.nanoTime() + timeoutNanos));
+                timeoutNanos == 0 ? 0 : Math.max(1, System.nanoTime() + timeoutNanos), byCaller(mask));
         int rest = aio != null ? aio.submit(s, mask) : mask;
         int byCaller = 0;
         for (; rest != 0; rest &= rest - 1) {
@@ -297,7 +309,7 @@ public final class MemberFanout implements AutoCloseable {
      */
     public void submitRead(IoSlot s, int m, long position, int length, IoSlot.Completion end) {
         s.prepare(IoSlot.READ, position, length, 0, false, 1 << m, end,
-                timeoutNanos == 0 ? 0 : Math.max(1, System.nanoTime() + timeoutNanos));
+                timeoutNanos == 0 ? 0 : Math.max(1, System.nanoTime() + timeoutNanos), byCaller(1 << m));
         int rest = aio != null ? aio.submit(s, 1 << m) : 1 << m;
         if (rest == 0) {
             return;
@@ -310,16 +322,43 @@ public final class MemberFanout implements AutoCloseable {
         }
     }
 
+    /**
+     * The members of {@code mask} a submission leaves to the submitting thread: those the kernel
+     * does not reach (AIO mode), or all of them when there are no I/O threads.
+     */
+    private int byCaller(int mask) {
+        if (aio != null) {
+            int c = 0;
+            for (int rest = mask; rest != 0; rest &= rest - 1) {
+                int m = Integer.numberOfTrailingZeros(rest);
+                if (!aio.serves(m)) {
+                    c |= 1 << m;
+                }
+            }
+            return c;
+        }
+        int c = 0;
+        for (int rest = mask; rest != 0; rest &= rest - 1) {
+            int m = Integer.numberOfTrailingZeros(rest);
+            if (workers[m] == null) {
+                c |= 1 << m;
+            }
+        }
+        return c;
+    }
+
     /** The watchdog: every tenth of a second, ends the asynchronous requests whose time ran out. */
     private void watch() {
         while (open) {
             LockSupport.parkNanos(this, WATCH_NANOS);
             long now = System.nanoTime();
             for (IoSlot s : slots) {
-                int silent = s.expire(now);
-                if (silent != 0) {
-                    timedOut(silent);
-                    s.fireCompletion();
+                long r = s.expire(now);
+                if (r != 0) {
+                    timedOut((int) r);
+                    if ((r >>> 32) != 0) {
+                        s.fireCompletion();
+                    }
                 }
             }
         }

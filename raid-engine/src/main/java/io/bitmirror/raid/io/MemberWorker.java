@@ -19,7 +19,11 @@ final class MemberWorker implements Runnable {
     private volatile boolean running = true;
     private volatile IOException lastError;
 
-    MemberWorker(int member, MemberDevice device, int slots, String name) {
+    /** Where a slot goes back when this thread returns its last operation (see {@link IoSlot#returned}). */
+    private final SlotPool pool;
+
+    MemberWorker(int member, MemberDevice device, int slots, String name, SlotPool pool) {
+        this.pool = pool;
         this.member = member;
         this.device = device;
         this.queue = new BoundedQueue<>(slots);
@@ -36,6 +40,7 @@ final class MemberWorker implements Runnable {
     }
 
     void submit(IoSlot s) {
+        s.issued(1);
         queue.offer(s);
         // Dekker with run(): either the worker sees the slot on its re-check, or we see it asleep.
         if (sleeping) {
@@ -63,7 +68,12 @@ final class MemberWorker implements Runnable {
                 }
                 sleeping = false;
             }
-            s.complete(member, perform(device, member, s));
+            boolean ok = perform(device, member, s);
+            boolean back = s.returned();
+            s.complete(member, ok);
+            if (back) {
+                pool.release(s.index);
+            }
         }
     }
 
@@ -104,6 +114,15 @@ final class MemberWorker implements Runnable {
             thread.join(5_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        // Requests still queued (the thread was stuck on a hung device, or stopped first) are
+        // failed here, and their slots come back: none is kept from the pool for ever.
+        for (IoSlot s = queue.poll(); s != null; s = queue.poll()) {
+            boolean back = s.returned();
+            s.complete(member, false);
+            if (back) {
+                pool.release(s.index);
+            }
         }
     }
 }

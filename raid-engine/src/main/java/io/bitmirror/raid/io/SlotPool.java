@@ -14,13 +14,15 @@ public final class SlotPool {
     private static final long WAIT_NANOS = 20_000;
 
     private final AtomicLong free;
+    private final long all;
 
     /** A pool of indices {@code 0 .. size-1}, all free. */
     public SlotPool(int size) {
         if (size < 1 || size > MAX) {
             throw new IllegalArgumentException("a pool holds 1.." + MAX + ": " + size);
         }
-        this.free = new AtomicLong(size == MAX ? -1L : (1L << size) - 1);
+        this.all = size == MAX ? -1L : (1L << size) - 1;
+        this.free = new AtomicLong(all);
     }
 
     /** Takes the lowest free index, or returns -1 when none is free. */
@@ -35,6 +37,11 @@ public final class SlotPool {
                 return Long.numberOfTrailingZeros(bit);
             }
         }
+    }
+
+    /** True when every index is free. */
+    public boolean full() {
+        return free.get() == all;
     }
 
     /** Takes a free index, waiting (parked briefly, then again) while none is. */

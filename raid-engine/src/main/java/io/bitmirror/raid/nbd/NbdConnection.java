@@ -669,14 +669,15 @@ final class NbdConnection implements Runnable {
             if (taken) {
                 return true;
             }
-        } catch (ArrayException e) {
-            // Refused before anything was submitted (a stopped array, no member to use).
+        } catch (ArrayException | RuntimeException e) {
+            // Refused before anything was submitted (a stopped array, no member to use), or a
+            // bug: the slot and the chunks go back, the client hears EIO.
             inFlight.decrementAndGet();
             releaseSlot(r.slot);
             r.slot = null;
             staging.give(r.staged);
             r.staged = 0;
-            refuse(r, errorOf(r, r.offset, r.length, e));
+            refuse(r, e instanceof IOException io ? errorOf(r, r.offset, r.length, io) : Nbd.EIO);
             return true;
         }
         inFlight.decrementAndGet();
