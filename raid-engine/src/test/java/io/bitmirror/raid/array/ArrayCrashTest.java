@@ -221,15 +221,7 @@ class ArrayCrashTest {
                 continue;
             }
             a.write((long) first * BLOCK, ByteBuffer.wrap(data), fua);
-            for (int i = 0; i < n; i++) {
-                byte[] blk = Arrays.copyOfRange(data, i * BLOCK, (i + 1) * BLOCK);
-                if (fua) {
-                    hist[first + i].durable = blk;
-                    hist[first + i].later.clear();
-                } else {
-                    hist[first + i].later.add(blk);
-                }
-            }
+            acknowledge(hist, first, data, fua);
         }
         // Ended, not flushed: the cut below may still lose or tear them.
         drain(a, flying, hist);
