@@ -91,41 +91,70 @@ final class NbdConnection implements Runnable {
         }
     }
 
-    /** A worker thread with its own queue, as the member workers. */
-    private final class Worker implements Runnable {
+    /**
+     * A thread with its own queue of requests, parked while it is empty (as the member workers):
+     * the workers and the replier. Allocation-free.
+     */
+    private abstract class QueueThread implements Runnable {
         final BoundedQueue<Request> queue = new BoundedQueue<>(REQUESTS);
         final Thread thread;
-        volatile boolean sleeping;
+        private volatile boolean sleeping;
 
-        Worker(String name) {
+        QueueThread(String name) {
             thread = new Thread(this, name);
             thread.setDaemon(true);
         }
 
         void submit(Request r) {
             queue.offer(r);
+            // Dekker with next(): either the thread sees the request on its re-check, or we see it asleep.
             if (sleeping) {
                 LockSupport.unpark(thread);
             }
         }
 
-        @Override
-        public void run() {
+        /**
+         * The next request, parking while there is none; null once the connection is done and
+         * the queue is empty. When the queue runs empty, {@link #idle} runs first.
+         */
+        Request next() {
             while (true) {
                 Request r = queue.poll();
-                if (r == null) {
-                    sleeping = true;
-                    r = queue.poll();
-                    if (r == null) {
-                        if (workersDone) {
-                            return;
-                        }
-                        LockSupport.park(this);
-                        sleeping = false;
-                        continue;
-                    }
-                    sleeping = false;
+                if (r != null) {
+                    return r;
                 }
+                if (idle()) {
+                    continue;
+                }
+                sleeping = true;
+                r = queue.poll();
+                if (r != null) {
+                    sleeping = false;
+                    return r;
+                }
+                if (workersDone) {
+                    return null;
+                }
+                LockSupport.park(this);
+                sleeping = false;
+            }
+        }
+
+        /** Work to do when the queue ran empty, before parking; true when it did some. */
+        boolean idle() {
+            return false;
+        }
+    }
+
+    /** A worker: runs the requests handed to it and replies to each. */
+    private final class Worker extends QueueThread {
+        Worker(String name) {
+            super(name);
+        }
+
+        @Override
+        public void run() {
+            for (Request r = next(); r != null; r = next()) {
                 if (aborted) {
                     cancel(r);
                 } else {
@@ -141,53 +170,33 @@ final class NbdConnection implements Runnable {
      * load a reply costs one hand-off and a share of a system call. The completion thread never
      * touches the socket: a client that does not read its replies blocks this thread only.
      */
-    private final class Replier implements Runnable {
-        final BoundedQueue<Request> queue = new BoundedQueue<>(REQUESTS);
-        final Thread thread;
+    private final class Replier extends QueueThread {
         /**
          * Replies gathered for one write to the socket: every write reply in flight, or a queue
          * depth's worth of 4 KiB read replies; a larger read goes out from its staging chunks.
          */
         private final ByteBuffer batch = ByteBuffer.allocateDirect(BATCH_BYTES).order(ByteOrder.BIG_ENDIAN);
-        volatile boolean sleeping;
+        /** Replies in the batch. */
+        private int pending;
 
         Replier(String name) {
-            thread = new Thread(this, name);
-            thread.setDaemon(true);
+            super(name);
         }
 
-        void submit(Request r) {
-            queue.offer(r);
-            // Dekker with run(): either the replier sees the request on its re-check, or we see it asleep.
-            if (sleeping) {
-                LockSupport.unpark(thread);
+        /** Nothing more has ended: what has goes out now, in one write. */
+        @Override
+        boolean idle() {
+            if (pending == 0) {
+                return false;
             }
+            send(pending);
+            pending = 0;
+            return true;
         }
 
         @Override
         public void run() {
-            int pending = 0;
-            while (true) {
-                Request r = queue.poll();
-                if (r == null) {
-                    if (pending != 0) {
-                        // Nothing more has ended: what has goes out now, in one write.
-                        send(pending);
-                        pending = 0;
-                        continue;
-                    }
-                    sleeping = true;
-                    r = queue.poll();
-                    if (r == null) {
-                        if (workersDone) {
-                            return;
-                        }
-                        LockSupport.park(this);
-                        sleeping = false;
-                        continue;
-                    }
-                    sleeping = false;
-                }
+            for (Request r = next(); r != null; r = next()) {
                 int data = r.type == Nbd.CMD_READ && r.error == 0 ? (int) r.length : 0;
                 if (batch.remaining() < ReplyOutput.MAX_DATA_HEADER + data) {
                     send(pending);
