@@ -82,6 +82,66 @@ public final class DataArea implements MemberDevice {
         return t == null ? null : t.window(offset, size);
     }
 
+    /**
+     * The device's port seen through this area, as {@link #directTarget()}: positions shifted by
+     * data_offset, and a request outside the area ends failed at once (nothing reaches metadata).
+     */
+    @Override
+    public MemberPort port() {
+        MemberPort p = device.port();
+        return p == null ? null : new AreaPort(p);
+    }
+
+    /** A port shifted by data_offset and bounded by the array's size; made once per join. */
+    private final class AreaPort implements MemberPort {
+        private final MemberPort port;
+
+        AreaPort(MemberPort port) {
+            this.port = port;
+        }
+
+        private boolean inside(long position, long length) {
+            return position >= 0 && length >= 0 && position <= size - length;
+        }
+
+        @Override
+        public void submitRead(long position, ByteBuffer dst, long tag, Done done) {
+            if (inside(position, dst.remaining())) {
+                port.submitRead(offset + position, dst, tag, done);
+            } else {
+                done.ended(tag, false);
+            }
+        }
+
+        @Override
+        public void submitWrite(long position, ByteBuffer src, boolean fua, long tag, Done done) {
+            if (inside(position, src.remaining())) {
+                port.submitWrite(offset + position, src, fua, tag, done);
+            } else {
+                done.ended(tag, false);
+            }
+        }
+
+        @Override
+        public void submitFlush(long tag, Done done) {
+            port.submitFlush(tag, done);
+        }
+
+        @Override
+        public void submitTrim(long position, long length, long tag, Done done) {
+            if (inside(position, length)) {
+                port.submitTrim(offset + position, length, tag, done);
+            } else {
+                done.ended(tag, false);
+            }
+        }
+
+        @Override
+        public IOException lastError() {
+            return port.lastError();
+        }
+    }
+
     /** Member positions are shifted back to array offsets and clamped to the data area. */
     @Override
     public long seekData(long position) throws IOException {

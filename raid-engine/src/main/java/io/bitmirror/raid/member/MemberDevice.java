@@ -61,6 +61,15 @@ public interface MemberDevice extends Closeable {
     }
 
     /**
+     * The member's own asynchronous way in ({@link MemberPort}), or null: a remote member
+     * pipelines requests on its connections, and the fan-out hands them to it rather than to an
+     * I/O thread. Asked when the array is assembled or a member joins, never per request.
+     */
+    default MemberPort port() {
+        return null;
+    }
+
+    /**
      * The first position at or after {@code position} that may hold data (lseek SEEK_DATA), or
      * {@link #sizeBytes()} when only holes follow. A device that cannot tell says data everywhere:
      * this default. Used for NBD block status, never on the I/O path.
