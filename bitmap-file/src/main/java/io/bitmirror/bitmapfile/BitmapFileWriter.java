@@ -29,13 +29,19 @@ public final class BitmapFileWriter {
      */
     public static void create(Path file, byte[] uuid, long syncSizeSectors, int chunkBytes, int daemonSleep,
             boolean dirty, boolean overwrite) throws IOException {
+        create(file, uuid, syncSizeSectors, chunkBytes, daemonSleep, 0, dirty, overwrite);
+    }
+
+    /** {@link #create(Path, byte[], long, int, int, boolean, boolean)} with md's write-behind limit stored. */
+    public static void create(Path file, byte[] uuid, long syncSizeSectors, int chunkBytes, int daemonSleep,
+            int writeBehind, boolean dirty, boolean overwrite) throws IOException {
         long chunks = BitmapGeometry.chunks(syncSizeSectors, chunkBytes);
         long size = BitmapGeometry.roundedBytes(chunks, BitmapGeometry.PAGE_SIZE);
         if (size > Integer.MAX_VALUE) {
             throw new IOException(file + ": a bitmap of " + size + " bytes is too large; use a larger --bitmap-chunk");
         }
         ByteBuffer image = ByteBuffer.allocate((int) size);
-        new BitmapSuperblock().wrap(image, 0).init(uuid, syncSizeSectors, chunkBytes, daemonSleep, 0, 0);
+        new BitmapSuperblock().wrap(image, 0).init(uuid, syncSizeSectors, chunkBytes, daemonSleep, writeBehind, 0);
         BitmapBits.fill(image, BitmapSuperblockLayout.LENGTH, chunks, dirty);
         StandardOpenOption how = overwrite ? StandardOpenOption.TRUNCATE_EXISTING : StandardOpenOption.CREATE_NEW;
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, how, StandardOpenOption.WRITE)) {

@@ -141,7 +141,7 @@ public final class ArrayCreator {
         /** Fills a bitmap image (superblock + bits) of {@code roomSectors} sectors. */
         public void fillBitmap(ByteBuffer bm, int roomSectors) {
             BitmapSuperblock bsb = new BitmapSuperblock().wrap(bm, 0);
-            bsb.init(uuid, sizeSectors, bitmapChunk, DEFAULT_DAEMON_SLEEP, 0, roomSectors);
+            bsb.init(uuid, sizeSectors, bitmapChunk, DEFAULT_DAEMON_SLEEP, spec.writeBehind(), roomSectors);
             // A new array's members are not known to match: every chunk starts dirty, so the
             // first assembly resyncs everything, as md does. --assume-clean says they match.
             BitmapBits.fill(bm, BitmapSuperblockLayout.LENGTH, bsb.chunks(), !spec.assumeClean());
@@ -156,6 +156,7 @@ public final class ArrayCreator {
                     .chunksize(0).raidDisks(devices.size()).bitmapOffset(lay.bitmapOffset())
                     .dataOffset(lay.dataOffset()).dataSize(lay.dataSize()).superOffset(lay.superOffset())
                     .recoveryOffset(0).devNumber(slot).deviceUuid(deviceUuid).utime(now).events(0)
+                    .devflags(spec.writeMostly(slot) ? SuperblockLayout.DEVFLAG_WRITE_MOSTLY : 0)
                     .resyncOffset(spec.assumeClean() ? SuperblockLayout.RESYNC_CLEAN : 0)
                     .maxDev(SuperblockLayout.MAX_DEV_DEFAULT);
             for (int i = 0; i < SuperblockLayout.MAX_DEV_DEFAULT; i++) {
@@ -181,6 +182,16 @@ public final class ArrayCreator {
         require(given <= 0 || Long.bitCount(given) == 1 && given >= 4096 && given <= (1L << 30), "bitmap-chunk "
                 + given / 1024 + "K: must be a power of two from 4K to 1G");
         storedName(spec.name(), spec.homehost());
+        require(spec.writeBehind() >= 0 && spec.writeBehind() <= BitmapSuperblockLayout.MAX_WRITE_BEHIND,
+                "write-behind " + spec.writeBehind() + ": must be between 0 and " + BitmapSuperblockLayout.MAX_WRITE_BEHIND);
+        // As md: writes go behind only on write-mostly members, and only a bitmap keeps their
+        // chunks dirty until they land.
+        require(spec.writeBehind() == 0 || spec.bitmap() != BitmapMode.NONE,
+                "write-behind needs a write-intent bitmap (not --bitmap=none)");
+        require(spec.writeBehind() == 0 || spec.anyWriteMostly(),
+                "write-behind needs at least one --write-mostly member");
+        require(spec.writeMostlyCount() == 0 || spec.lastWriteMostly() < spec.devices().size(),
+                "write-mostly member " + spec.lastWriteMostly() + ": only " + spec.devices().size() + " devices given");
     }
 
     /** Validates {@code spec} against the devices; writes nothing. */

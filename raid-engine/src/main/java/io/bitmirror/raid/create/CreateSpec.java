@@ -36,6 +36,9 @@ public final class CreateSpec {
     private final boolean force;
     private final List<Path> devices;
     private final Instant now;
+    /** Positions of the write-mostly members (bit i: devices().get(i)); at most 256 members, so a set. */
+    private final java.util.BitSet writeMostly;
+    private final int writeBehind;
 
     private CreateSpec(Builder b) {
         this.level = b.level;
@@ -50,6 +53,8 @@ public final class CreateSpec {
         this.force = b.force;
         this.devices = b.devices;
         this.now = b.now != null ? b.now : Instant.now();
+        this.writeMostly = (java.util.BitSet) b.writeMostly.clone();
+        this.writeBehind = b.writeBehind;
     }
 
     /** A builder with mdadm's defaults: level 1, internal bitmap, name "bitmirror", no homehost. */
@@ -117,12 +122,41 @@ public final class CreateSpec {
         return now;
     }
 
+    /** True when member {@code i} is write-mostly (mdadm's {@code -W}): reads avoid it. */
+    public boolean writeMostly(int i) {
+        return writeMostly.get(i);
+    }
+
+    /** True when some member is write-mostly. */
+    public boolean anyWriteMostly() {
+        return !writeMostly.isEmpty();
+    }
+
+    /** How many members are write-mostly. */
+    public int writeMostlyCount() {
+        return writeMostly.cardinality();
+    }
+
+    /** The highest write-mostly member's index, or -1. */
+    public int lastWriteMostly() {
+        return writeMostly.length() - 1;
+    }
+
+    /**
+     * Write-behind limit stored in the bitmap (mdadm's {@code --write-behind}): writes a
+     * write-mostly member may still be doing after the others acknowledged; 0 for none.
+     */
+    public int writeBehind() {
+        return writeBehind;
+    }
+
     @Override
     public String toString() {
         return "CreateSpec[level=" + level + ", raidDevices=" + raidDevices + ", bitmap=" + bitmap
                 + (bitmapFile != null ? " " + bitmapFile : "") + ", bitmapChunkBytes=" + bitmapChunkBytes + ", name="
                 + name + ", homehost=" + homehost + ", sizeSectors=" + sizeSectors + ", assumeClean=" + assumeClean
-                + ", force=" + force + ", devices=" + devices + "]";
+                + ", force=" + force + ", devices=" + devices + ", writeMostly=" + writeMostly + ", writeBehind="
+                + writeBehind + "]";
     }
 
     /**
@@ -142,6 +176,8 @@ public final class CreateSpec {
         private boolean force;
         private List<Path> devices;
         private Instant now;
+        private final java.util.BitSet writeMostly = new java.util.BitSet();
+        private int writeBehind;
 
         private Builder() {
         }
@@ -219,6 +255,21 @@ public final class CreateSpec {
         /** As {@code --force}: overwrite md superblocks and filesystem signatures; default false. */
         public Builder force(boolean force) {
             this.force = force;
+            return this;
+        }
+
+        /** Marks member {@code i} (slot order) write-mostly, as mdadm's {@code -W} before it. */
+        public Builder writeMostly(int i) {
+            if (i < 0) {
+                throw new IllegalArgumentException("writeMostly: negative member index " + i);
+            }
+            writeMostly.set(i);
+            return this;
+        }
+
+        /** As {@code --write-behind=N}; 0 (default) for none. Range checked by {@link ArrayCreator#checkRequest}. */
+        public Builder writeBehind(int n) {
+            this.writeBehind = n;
             return this;
         }
 

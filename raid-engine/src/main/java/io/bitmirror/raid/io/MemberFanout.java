@@ -2,6 +2,7 @@ package io.bitmirror.raid.io;
 
 import io.bitmirror.raid.member.DirectTarget;
 import io.bitmirror.raid.member.MemberDevice;
+import io.bitmirror.raid.member.MemberPort;
 
 import java.io.IOException;
 import java.util.concurrent.locks.LockSupport;
@@ -15,7 +16,9 @@ import org.slf4j.LoggerFactory;
  * completion thread; handed to one I/O thread per member, the calling thread doing the lowest
  * member itself (no hand-off for the common first copy); or performed by the calling thread on
  * each member in turn. It returns when all have answered, with the mask of members that failed.
- * Asynchronous writes ({@link #startWrite}) go to the kernel or the I/O threads.
+ * Asynchronous writes ({@link #startWrite}) go to the kernel or the I/O threads. Whatever the
+ * mode, a member with a {@link MemberPort} of its own (a remote member, which pipelines its
+ * requests) is handed every request through it and answers on its own thread.
  *
  * <p>Slots come from a fixed {@link SlotPool} of at most 64; everything is allocated here, at
  * assemble, and nothing per request. The in-turn loop over the members is {@link Broadcast}'s.
@@ -33,6 +36,10 @@ public final class MemberFanout implements AutoCloseable {
     private final Broadcast.MemberOp<IoSlot> inline = (m, s) -> MemberWorker.execute(device(m), m, s);
     private final MemberDevice[] devices;
     private final MemberWorker[] workers;
+    /** Members that take requests themselves ({@link MemberDevice#port()}), else null. */
+    private final MemberPort[] ports;
+    /** A port's answer: the tag is the slot's index and the member's ({@link #tag}). */
+    private final MemberPort.Done portDone = this::portEnded;
     private final String name;
     private final boolean parallel;
     /** The kernel's asynchronous I/O, when the mode is {@link MemberIoMode#AIO}; else null. */
@@ -102,6 +109,7 @@ public final class MemberFanout implements AutoCloseable {
                 : MemberIoMode.INLINE;
         this.parallel = this.mode == MemberIoMode.THREADS;
         this.workers = new MemberWorker[devices.length];
+        this.ports = new MemberPort[devices.length];
         for (int m = 0; m < devices.length; m++) {
             if (devices[m] != null) {
                 attach(m, targets[m]);
@@ -164,6 +172,12 @@ public final class MemberFanout implements AutoCloseable {
      * worker thread too, for startWrite of a member it cannot), or an I/O thread.
      */
     private void attach(int m, DirectTarget t) {
+        MemberPort p = devices[m].port();
+        if (p != null) {
+            // Its own pipelined way in: no I/O thread, and the kernel never sees it.
+            ports[m] = p;
+            return;
+        }
         if (aio != null) {
             aio.target(m, t);
             if (t != null) {
@@ -206,6 +220,7 @@ public final class MemberFanout implements AutoCloseable {
         if (aio != null) {
             aio.target(m, null);
         }
+        ports[m] = null;
         timeoutError[m] = null;
         devices[m] = dev;
         if (dev != null) {
@@ -251,7 +266,7 @@ public final class MemberFanout implements AutoCloseable {
      */
     public void startWrite(IoSlot s, long position, int length, int mask) {
         s.prepare(IoSlot.WRITE, position, length, 0, false, mask);
-        int rest = aio != null ? aio.submit(s, mask) : mask;
+        int rest = toPorts(s, aio != null ? aio.submit(s, mask) : mask);
         for (; rest != 0; rest &= rest - 1) {
             workers[Integer.numberOfTrailingZeros(rest)].submit(s);
         }
@@ -282,7 +297,7 @@ public final class MemberFanout implements AutoCloseable {
         }
         s.prepare(IoSlot.WRITE, position, length, 0, fua, mask, end,
                 timeoutNanos == 0 ? 0 : Math.max(1, System.nanoTime() + timeoutNanos), byCaller(mask));
-        int rest = aio != null ? aio.submit(s, mask) : mask;
+        int rest = toPorts(s, aio != null ? aio.submit(s, mask) : mask);
         int byCaller = 0;
         for (; rest != 0; rest &= rest - 1) {
             int m = Integer.numberOfTrailingZeros(rest);
@@ -310,7 +325,7 @@ public final class MemberFanout implements AutoCloseable {
     public void submitRead(IoSlot s, int m, long position, int length, IoSlot.Completion end) {
         s.prepare(IoSlot.READ, position, length, 0, false, 1 << m, end,
                 timeoutNanos == 0 ? 0 : Math.max(1, System.nanoTime() + timeoutNanos), byCaller(1 << m));
-        int rest = aio != null ? aio.submit(s, 1 << m) : 1 << m;
+        int rest = toPorts(s, aio != null ? aio.submit(s, 1 << m) : 1 << m);
         if (rest == 0) {
             return;
         }
@@ -331,7 +346,7 @@ public final class MemberFanout implements AutoCloseable {
             int c = 0;
             for (int rest = mask; rest != 0; rest &= rest - 1) {
                 int m = Integer.numberOfTrailingZeros(rest);
-                if (!aio.serves(m)) {
+                if (!aio.serves(m) && ports[m] == null) {
                     c |= 1 << m;
                 }
             }
@@ -340,7 +355,7 @@ public final class MemberFanout implements AutoCloseable {
         int c = 0;
         for (int rest = mask; rest != 0; rest &= rest - 1) {
             int m = Integer.numberOfTrailingZeros(rest);
-            if (workers[m] == null) {
+            if (workers[m] == null && ports[m] == null) {
                 c |= 1 << m;
             }
         }
@@ -415,32 +430,82 @@ public final class MemberFanout implements AutoCloseable {
             return 0;
         }
         s.prepare(op, position, length, extent, fua, mask);
-        if (aio != null && op != IoSlot.TRIM) {
-            // Every member the kernel reaches at once; the others (devices in Java) by this
-            // thread meanwhile, each completed here.
-            int rest = aio.submit(s, mask);
-            if (rest != 0) {
-                int failed = Broadcast.toEach(rest, inline, s, lastInlineError);
-                for (; rest != 0; rest &= rest - 1) {
-                    int m = Integer.numberOfTrailingZeros(rest);
-                    s.complete(m, (failed & (1 << m)) == 0);
-                }
-            }
-            return awaited(s);
-        }
-        if (!parallel) {
+        // Every member the kernel reaches at once, then those with a port of their own.
+        int rest = toPorts(s, aio != null && op != IoSlot.TRIM ? aio.submit(s, mask) : mask);
+        if (rest == mask && !parallel && aio == null) {
             // Every member in turn by this thread: nobody else completes the slot.
             return Broadcast.toEach(mask, inline, s, lastInlineError);
         }
-        int first = Integer.lowestOneBit(mask);
-        for (int rest = mask & ~first; rest != 0; rest &= rest - 1) {
-            int m = Integer.numberOfTrailingZeros(rest);
-            workers[m].submit(s);
+        if (parallel) {
+            // The lowest member left by this thread while the I/O threads do the others.
+            int first = Integer.lowestOneBit(rest);
+            for (int r = rest & ~first; r != 0; r &= r - 1) {
+                workers[Integer.numberOfTrailingZeros(r)].submit(s);
+            }
+            rest = first;
         }
-        // The lowest member by this thread while the I/O threads do the others.
-        int failed = Broadcast.toEach(first, inline, s, lastInlineError);
-        s.complete(Integer.numberOfTrailingZeros(first), failed == 0);
+        // What is left (devices in Java, the first member, everything in turn) by this thread
+        // meanwhile, each completed here.
+        if (rest != 0) {
+            int failed = Broadcast.toEach(rest, inline, s, lastInlineError);
+            for (; rest != 0; rest &= rest - 1) {
+                int m = Integer.numberOfTrailingZeros(rest);
+                s.complete(m, (failed & (1 << m)) == 0);
+            }
+        }
         return awaited(s);
+    }
+
+    /**
+     * Hands the slot's request to the members of {@code mask} that have a port; returns the
+     * others. Each port answers through {@link #portEnded}.
+     */
+    private int toPorts(IoSlot s, int mask) {
+        int rest = mask;
+        for (int r = mask; r != 0; r &= r - 1) {
+            int m = Integer.numberOfTrailingZeros(r);
+            MemberPort p = ports[m];
+            if (p == null) {
+                continue;
+            }
+            rest &= ~(1 << m);
+            // Counted before it can answer: the slot stays out of the pool until the port gives
+            // its buffer back, even after a time-out ended the request.
+            s.issued(1);
+            long tag = tag(s, m);
+            switch (s.op) {
+                case IoSlot.WRITE:
+                    p.submitWrite(s.position, s.viewFor(m), s.fua, tag, portDone);
+                    break;
+                case IoSlot.READ:
+                    p.submitRead(s.position, s.viewFor(m), tag, portDone);
+                    break;
+                case IoSlot.FLUSH:
+                    p.submitFlush(tag, portDone);
+                    break;
+                case IoSlot.TRIM:
+                    p.submitTrim(s.position, s.extent, tag, portDone);
+                    break;
+                default:
+                    throw new IllegalStateException("unknown op " + s.op);
+            }
+        }
+        return rest;
+    }
+
+    /** A port request's tag: which slot, which member (at most 31 members: five bits). */
+    private static long tag(IoSlot s, int m) {
+        return ((long) s.index << 5) | m;
+    }
+
+    /** A port answered (its thread): the member's part of the slot is done, as an I/O thread's. */
+    private void portEnded(long tag, boolean ok) {
+        IoSlot s = slots[(int) (tag >>> 5)];
+        boolean back = s.returned();
+        s.complete((int) (tag & 31), ok);
+        if (back) {
+            free.release(s.index);
+        }
     }
 
     private final Exception[] lastInlineError = new Exception[31];
@@ -458,6 +523,9 @@ public final class MemberFanout implements AutoCloseable {
             return timeoutError[m];
         }
         IOException b = workers[m] == null ? null : workers[m].lastError();
+        if (b == null && ports[m] != null) {
+            b = ports[m].lastError();
+        }
         if (b == null && aio != null && aio.serves(m)) {
             b = aio.lastError(m);
         }

@@ -63,8 +63,28 @@ public final class CreateCommand implements Callable<Integer> {
             + "(default: $BITMIRROR_CONF or /etc/bitmirror/bitmirror.conf).")
     Path config;
 
-    @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "Block devices or regular files, in slot order.")
-    List<Path> devices;
+    @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "Block devices, regular files or NBD URIs "
+            + "(nbd://HOST[:PORT]/EXPORT, nbd+unix:///EXPORT?socket=PATH, nbds://...), in slot order.")
+    List<Path> devices = new java.util.ArrayList<>();
+
+    /** Where -W and --readwrite were given among the devices (mdadm: they mark the devices that follow). */
+    private final WriteMostlyMarks marks = new WriteMostlyMarks();
+
+    @Option(names = {"-W", "--write-mostly"}, description = "The devices that follow are write-mostly: reads avoid "
+            + "them (a slow or remote leg).")
+    void writeMostly(boolean on) {
+        marks.mark(devices, true);
+    }
+
+    @Option(names = "--readwrite", description = "The devices that follow are not write-mostly (ends -W).")
+    void readWrite(boolean on) {
+        marks.mark(devices, false);
+    }
+
+    @Option(names = "--write-behind", arity = "0..1", paramLabel = "N", parameterConsumer = WriteBehindValue.class,
+            description = "Write-mostly members may lag by up to N writes (0-16383; 256 without a value): a write "
+                    + "is acknowledged once the other members have it. Needs a bitmap.")
+    Integer writeBehind;
 
     @Override
     public Integer call() throws Exception {
@@ -92,10 +112,12 @@ public final class CreateCommand implements Callable<Integer> {
         }
         CreateSpec.Builder csb = file != null ? CreateSpec.builder().bitmapFile(file)
                 : CreateSpec.builder().bitmap(mode);
-        CreateSpec cs = csb.level(lvl).raidDevices(raidDevices).bitmapChunkBytes(bitmapChunk == null ? 0 : bitmapChunk)
+        csb.level(lvl).raidDevices(raidDevices).bitmapChunkBytes(bitmapChunk == null ? 0 : bitmapChunk)
                 .name(name).homehost(HostName.get())
                 .sizeSectors(size == null ? 0 : size / 512).assumeClean(assumeClean).force(force).devices(devices)
-                .build();
+                .writeBehind(writeBehind == null ? 0 : writeBehind);
+        marks.apply(devices.size(), csb::writeMostly);
+        CreateSpec cs = csb.build();
         try {
             ArrayCreator.checkRequest(cs);
         } catch (io.bitmirror.raid.ArrayException e) {
@@ -110,7 +132,7 @@ public final class CreateCommand implements Callable<Integer> {
             // The external bitmap first: members never point at it, so a failure here leaves
             // the members untouched.
             BitmapFileWriter.create(file, plan.uuid(), plan.sizeSectors(), plan.bitmapChunk(),
-                    ArrayCreator.DEFAULT_DAEMON_SLEEP, !assumeClean, force);
+                    ArrayCreator.DEFAULT_DAEMON_SLEEP, cs.writeBehind(), !assumeClean, force);
             try {
                 ExternalBitmap.register(file, plan.uuid(), devices, config);
             } catch (java.io.IOException | RuntimeException e) {
