@@ -776,6 +776,14 @@ public final class WriteIntentBitmap implements AutoCloseable {
         return chunkBytes;
     }
 
+    /**
+     * md's write_behind from the bitmap superblock: how many writes write-mostly members may
+     * still be doing after the others acknowledged (0: none go behind).
+     */
+    public int writeBehind() {
+        return sb.writeBehind();
+    }
+
     public int pages() {
         return pages.pages();
     }

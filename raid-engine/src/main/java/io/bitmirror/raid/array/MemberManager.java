@@ -189,7 +189,7 @@ final class MemberManager {
      * a device holding a filesystem, an md superblock or another signature create refuses is
      * refused the same way, before anything is written to it.
      */
-    void add(Path device, boolean force) throws ArrayException {
+    void add(Path device, boolean force, boolean writeMostly) throws ArrayException {
         refuseIfReadOnly(device, "add");
         synchronized (manageLock) {
             try {
@@ -213,7 +213,7 @@ final class MemberManager {
                         throw new ArrayException(device + ": " + d.sizeBytes() + " bytes is too small: " + need
                                 + " are needed");
                     }
-                    JoiningMember.write(d, template.block, set.device(s0), dn, slot);
+                    JoiningMember.write(d, template.block, set.device(s0), dn, slot, writeMostly);
                 }
                 attach(slot, device, MetadataReader.read(device), true);
             } catch (ArrayException e) {

@@ -22,6 +22,8 @@ final class MemberSet implements BitmapCopies {
     final int inSyncMask;
     final int writeMask;
     final int readMask;
+    /** In-sync write-mostly members: where md's write-behind sends its writes late. */
+    final int writeMostlyMask;
 
     MemberSet(MemberState[] states, Path[] paths, MemberDevice[] devices, MemberSuperblock[] supers, int[] roles) {
         this.states = states;
@@ -47,6 +49,7 @@ final class MemberSet implements BitmapCopies {
         this.writeMask = w;
         // Write-mostly members serve reads only when no other member is in sync.
         this.readMask = rd != 0 ? rd : in;
+        this.writeMostlyMask = in & ~rd;
     }
 
     int slots() {

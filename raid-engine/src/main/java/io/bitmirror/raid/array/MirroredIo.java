@@ -56,6 +56,8 @@ final class MirroredIo {
     private final Span[] spans;
     /** Each slot's asynchronous read ({@link #readAsync}). */
     private final ReadSpan[] readSpans;
+    /** md's write-behind for write-mostly members with a port; null when the bitmap allows none. */
+    private volatile BehindWrites behind;
 
     MirroredIo(String name, long sizeBytes, Members members, ArrayMetadata metadata,
             SyncBarrier barrier, BitmapHolder bitmaps, MemberFanout fanout, MemberManager failures,
@@ -76,6 +78,22 @@ final class MirroredIo {
             spans[i] = new Span();
             readSpans[i] = new ReadSpan();
         }
+    }
+
+    /**
+     * Turns on md's write-behind: up to {@code limit} writes may still be going to the
+     * write-mostly members (those with a port of their own: remote members) after the others
+     * acknowledged. Called once at assembly, before any I/O.
+     */
+    void writeBehind(int limit) {
+        behind = limit <= 0 ? null : new BehindWrites(name, limit, fanout.members(), fanout, this::letGo,
+                (mask, why) -> failures.failMembers(mask, why));
+    }
+
+    /** Writes behind now (0 without write-behind). */
+    int writesBehind() {
+        BehindWrites b = behind;
+        return b == null ? 0 : b.outstanding();
     }
 
     ArrayStatus.Io counters() {
@@ -292,6 +310,10 @@ final class MirroredIo {
             sp.what = what;
             sp.mask = target == ALL_MEMBERS ? writable : target & writable;
             sp.done = null;
+            sp.behindEntry = null;
+            if (op == OP_WRITE && target == ALL_MEMBERS) {
+                goBehind(sp, s, fua);
+            }
             return sp;
         } catch (ArrayException | RuntimeException e) {
             if (entered) {
@@ -299,6 +321,52 @@ final class MirroredIo {
             }
             metadata.exitWrite(true);
             throw e;
+        }
+    }
+
+    /**
+     * md's write-behind for a client write: the in-sync write-mostly members that take requests
+     * themselves get their copy through {@link BehindWrites}, and leave the span's mask, so the
+     * request is acknowledged when the others have it. Only when another member takes the write
+     * (md: with no other copy the write is not acknowledged early). In begin: the bits are
+     * durable and the barrier held, which the behind write keeps until it ends.
+     */
+    private void goBehind(Span sp, IoSlot s, boolean fua) {
+        BehindWrites b = behind;
+        if (b == null || sp.bitmap == null) {
+            return;
+        }
+        int wm = members.current().writeMostlyMask & sp.mask;
+        int mask = 0;
+        for (int rest = wm; rest != 0; rest &= rest - 1) {
+            int m = Integer.numberOfTrailingZeros(rest);
+            if (fanout.port(m) != null) {
+                mask |= 1 << m;
+            }
+        }
+        if (mask == 0 || (sp.mask & ~mask) == 0) {
+            return;
+        }
+        sp.behindEntry = b.start(s, sp.a0, (int) (sp.a1 - sp.a0), fua, mask, sp.bitmap, sp.firstUnit, sp.lastUnit);
+        sp.mask &= ~mask;
+    }
+
+    /**
+     * The end of a mirrored write once every member answered (those behind included): the
+     * bitmap told (a failed or degraded write leaves its chunks NEEDED, W4), barrier and safe
+     * mode left.
+     */
+    private void letGo(WriteIntentBitmap bitmap, long firstUnit, long lastUnit, boolean ok) {
+        try {
+            try {
+                if (bitmap != null) {
+                    bitmap.endWrite(firstUnit, lastUnit, ok);
+                }
+            } finally {
+                barrier.exit(firstUnit, lastUnit);
+            }
+        } finally {
+            metadata.exitWrite(true);
         }
     }
 
@@ -318,6 +386,8 @@ final class MirroredIo {
         int mask;
         /** The asynchronous write's submitter, told at the end; null for {@link #mirrored}. */
         RequestDone done;
+        /** The write's copy going on behind to write-mostly members, or null. */
+        BehindWrites.Entry behindEntry;
 
         /**
          * The second half: failed members failed (before anything is acknowledged), the bitmap
@@ -330,22 +400,23 @@ final class MirroredIo {
          * @throws ArrayException when none did and the request is a client's
          */
         int end(int failed, boolean ok) throws ArrayException {
+            BehindWrites.Entry b = behindEntry;
+            behindEntry = null;
             try {
-                try {
-                    if (failed != 0) {
-                        // Before the reply: the superblocks must say these members failed, else a
-                        // crash could bring their stale copy back as in sync.
-                        failures.failMembers(failed, what == null ? "read error that could not be rewritten"
-                                : what + " error");
-                    }
-                    if (bitmap != null) {
-                        bitmap.endWrite(firstUnit, lastUnit, ok && mask != 0 && failed == 0);
-                    }
-                } finally {
-                    barrier.exit(firstUnit, lastUnit);
+                if (failed != 0) {
+                    // Before the reply: the superblocks must say these members failed, else a
+                    // crash could bring their stale copy back as in sync.
+                    failures.failMembers(failed, what == null ? "read error that could not be rewritten"
+                            : what + " error");
                 }
             } finally {
-                metadata.exitWrite(true);
+                boolean good = ok && mask != 0 && failed == 0;
+                if (b != null) {
+                    // The write behind holds the bits, the barrier and safe mode until it ends too.
+                    behind.firstHalfEnded(b, good);
+                } else {
+                    letGo(bitmap, firstUnit, lastUnit, good);
+                }
             }
             int took = mask & ~failed;
             if (took == 0 && what != null) {
@@ -420,6 +491,7 @@ final class MirroredIo {
         IOException last = null;
         for (int m = candidates; m != 0; m &= m - 1) {
             int member = Integer.numberOfTrailingZeros(m);
+            awaitBehind(member);
             try {
                 b.clear();
                 fanout.device(member).read(at, b);
@@ -462,7 +534,20 @@ final class MirroredIo {
         if (candidates == 0) {
             throw new ArrayException("read at " + offset + ": no member in sync");
         }
-        readFrom(s, offset, length, a0, n, pick(candidates), 0);
+        int m = pick(candidates);
+        awaitBehind(m);
+        readFrom(s, offset, length, a0, n, m, 0);
+    }
+
+    /**
+     * A read from a write-mostly member (no other member is in sync) waits until no write is
+     * behind, as md's does: its copy may be older than what was acknowledged.
+     */
+    private void awaitBehind(int m) {
+        BehindWrites b = behind;
+        if (b != null && (members.current().writeMostlyMask & (1 << m)) != 0) {
+            b.awaitNone();
+        }
     }
 
     /**
@@ -525,6 +610,7 @@ final class MirroredIo {
         r.offset = offset;
         r.length = length;
         r.member = pick(candidates);
+        awaitBehind(r.member);
         r.done = done;
         fanout.submitRead(s, r.member, offset, length, r);
         return true;

@@ -132,6 +132,12 @@ public final class RaidArray implements AutoCloseable {
         this.manager = new MemberManager(g, opts, members, metadata, fanout, bitmaps, resync);
         this.io = new MirroredIo(g.name(), g.sizeBytes(), members, metadata, barrier, bitmaps, fanout,
                 manager, () -> resync.active() || resync.pending() || resyncPending, opts.readOnly());
+        WriteIntentBitmap wib = bitmaps.bitmap();
+        if (wib != null && wib.writeBehind() > 0 && !opts.readOnly()) {
+            // md's write-behind (the bitmap's write_behind): only members with a port of their
+            // own go behind; a local write-mostly member is written with the others.
+            io.writeBehind(wib.writeBehind());
+        }
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
         this.report = new StatusReport(g, members, metadata, resync, bitmaps, opts.readOnly(), () -> resyncPending,
                 io::counters, fanout.mode().word(), opts.cache().word());
@@ -342,7 +348,7 @@ public final class RaidArray implements AutoCloseable {
 
     /** {@code manage --add}: a new device joins and is recovered in full. */
     public void add(Path device) throws ArrayException {
-        manager.add(device, false);
+        manager.add(device, false, false);
     }
 
     /**
@@ -351,7 +357,16 @@ public final class RaidArray implements AutoCloseable {
      * refused the same way, before anything is written to it.
      */
     public void add(Path device, boolean force) throws ArrayException {
-        manager.add(device, force);
+        manager.add(device, force, false);
+    }
+
+    /**
+     * {@link #add(Path, boolean)}, the new member write-mostly when {@code writeMostly}
+     * ({@code manage --add -W}): reads avoid it, and with the bitmap's write-behind its writes
+     * may go on after the others acknowledged.
+     */
+    public void add(Path device, boolean force, boolean writeMostly) throws ArrayException {
+        manager.add(device, force, writeMostly);
     }
 
     // ================================================================= grow

@@ -30,9 +30,11 @@ public final class JoiningMember {
      * @param templateDevice that member's whole device, to copy the bitmap area from
      * @param devNumber the new member's dev_number (a free one)
      * @param slot its role: the slot it will fill
+     * @param writeMostly the new member is write-mostly ({@code manage --add -W}); the template's
+     *     own flag is not inherited
      */
     public static void write(MemberDevice device, ByteBuffer template, MemberDevice templateDevice, int devNumber,
-            int slot) throws IOException {
+            int slot, boolean writeMostly) throws IOException {
         Superblock from = new Superblock().wrap(template, 0);
         ByteBuffer block = DirectIo.allocate(SuperblockLayout.BLOCK);
         block.put(0, template, 0, SuperblockLayout.BLOCK);
@@ -41,6 +43,8 @@ public final class JoiningMember {
         new SecureRandom().nextBytes(devUuid);
         sb.devNumber(devNumber).deviceUuid(devUuid).events(0)
                 .dataSize(device.sizeBytes() / 512 - from.dataOffset());
+        sb.devflags((from.devflags() & ~SuperblockLayout.DEVFLAG_WRITE_MOSTLY)
+                | (writeMostly ? SuperblockLayout.DEVFLAG_WRITE_MOSTLY : 0));
         sb.devRole(devNumber, slot).updateChecksum();
         if (from.hasFeature(FeatureMap.BITMAP_OFFSET)) {
             // The array rewrites every page to it before it counts as a copy; this copy only

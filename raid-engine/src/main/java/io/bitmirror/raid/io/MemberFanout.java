@@ -211,6 +211,11 @@ public final class MemberFanout implements AutoCloseable {
         return devices[m];
     }
 
+    /** Member {@code m}'s own asynchronous way in, or null when it has none (see {@link MemberDevice#port()}). */
+    public MemberPort port(int m) {
+        return ports[m];
+    }
+
     /** Puts {@code dev} at position {@code m} (re-add); the old device is not closed here. */
     public synchronized void replace(int m, MemberDevice dev) {
         if (workers[m] != null) {

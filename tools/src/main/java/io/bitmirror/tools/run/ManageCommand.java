@@ -66,6 +66,10 @@ public final class ManageCommand implements Callable<Integer> {
             + "superblock or another signature (as create --force).")
     boolean force;
 
+    @Option(names = {"-W", "--write-mostly"}, description = "With --add: the new member is write-mostly (reads "
+            + "avoid it; with the bitmap's write-behind its writes may lag).")
+    boolean writeMostly;
+
     @Parameters(paramLabel = "DEVICE", arity = "0..1", description = "The member (not with --action).")
     Path device;
 
@@ -74,6 +78,9 @@ public final class ManageCommand implements Callable<Integer> {
         Path control = target.socket("manage");
         if (force && !action.add) {
             throw new UsageException("--force goes with --add only");
+        }
+        if (writeMostly && !action.add) {
+            throw new UsageException("--write-mostly goes with --add only");
         }
         if (action.syncAction != null) {
             if (device != null) {
@@ -103,6 +110,9 @@ public final class ManageCommand implements Callable<Integer> {
         ObjectNode req = ControlJson.request(verb).put("device", device.toAbsolutePath().toString());
         if (force) {
             req.put("force", true);
+        }
+        if (writeMostly) {
+            req.put("writeMostly", true);
         }
         spec.commandLine().getOut().println(ControlClient.request(control, req).path("message").asText());
         return 0;
