@@ -31,12 +31,14 @@ import java.util.List;
  * @param io client requests completed since assembly
  * @param memberIo how member requests are performed: "aio", "threads" or "inline" ({@code --member-io})
  * @param cache the members' cache mode: "none" (O_DIRECT) or "writeback" (the page cache, {@code --cache})
+ * @param links the remote members' links (empty without remote members)
+ * @param writesBehind writes still going to write-mostly members after they were acknowledged
  */
 public record ArrayStatus(String uuid, String name, String metadataVersion, long sizeBytes, int raidDisks, String state, long events,
         List<Member> members, String syncAction, long syncDoneSectors, long syncTotalSectors, long syncSpeedKiB,
         long bitmapChunks, long dirtyChunks, long bitmapChunkBytes, long bitmapPageWrites, long bitmapEpochs,
         long resyncedChunks, long resyncedBytes, long mismatchSectors, Io io, String memberIo,
-        String cache) {
+        String cache, List<RemoteLink> links, int writesBehind) {
 
     /**
      * Client requests completed without error since assembly (the array's own I/O, resync and
@@ -44,6 +46,19 @@ public record ArrayStatus(String uuid, String name, String metadataVersion, long
      */
     public record Io(long reads, long readBytes, long writes, long writeBytes, long trims, long trimBytes,
             long flushes) {
+    }
+
+    /**
+     * A remote member's link.
+     *
+     * @param device its URI
+     * @param state "connected", "reconnecting", "catching-up" or "manual" (failed or removed by
+     *     request, or {@code --no-reconnect}: re-added by hand only)
+     * @param sinceMillis when it entered that state (epoch milliseconds)
+     * @param lastError why the last reconnect attempt failed, or null
+     * @param attempts reconnect attempts since the link broke
+     */
+    public record RemoteLink(String device, String state, long sinceMillis, String lastError, int attempts) {
     }
 
     /** One member position. */

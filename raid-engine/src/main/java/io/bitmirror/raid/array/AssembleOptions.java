@@ -43,6 +43,7 @@ public final class AssembleOptions {
     public static final long DEFAULT_MEMBER_TIMEOUT_MILLIS = 30_000;
     private final MemberIoMode memberIo;
     private final long memberTimeoutMillis;
+    private final boolean reconnect;
     private final CacheMode cache;
     private final boolean readOnly;
     private final ArrayEventListener listener;
@@ -64,6 +65,7 @@ public final class AssembleOptions {
         this.maxIoBytes = b.maxIoBytes;
         this.memberIo = b.memberIo;
         this.memberTimeoutMillis = b.memberTimeoutMillis;
+        this.reconnect = b.reconnect;
         this.cache = b.cache;
         this.readOnly = b.readOnly;
         this.listener = b.listener;
@@ -101,6 +103,7 @@ public final class AssembleOptions {
         b.maxIoBytes = maxIoBytes;
         b.memberIo = memberIo;
         b.memberTimeoutMillis = memberTimeoutMillis;
+        b.reconnect = reconnect;
         b.cache = cache;
         b.readOnly = readOnly;
         b.listener = listener;
@@ -128,7 +131,9 @@ public final class AssembleOptions {
             return opener;
         }
         CacheMode c = cache;
-        return readOnly ? p -> FileMemberDevice.openReadOnly(p, c) : p -> FileMemberDevice.open(p, c);
+        boolean ro = readOnly;
+        // A URI member is a connection to its server; anything else the file or device.
+        return p -> io.bitmirror.raid.remote.RemoteMembers.open(p, ro, c);
     }
 
     /**
@@ -203,6 +208,15 @@ public final class AssembleOptions {
     }
 
     /** How long a member request may go unanswered before the member is failed; 0: no limit. */
+    /**
+     * Remote members whose link broke are reconnected and re-added by the array itself (DRBD's
+     * way), catching up from the bitmap; false keeps md's: they stay failed until a manual
+     * re-add ({@code --no-reconnect}). Default true.
+     */
+    public boolean reconnect() {
+        return reconnect;
+    }
+
     public long memberTimeoutMillis() {
         return memberTimeoutMillis;
     }
@@ -254,6 +268,7 @@ public final class AssembleOptions {
         private int maxIoBytes = 1 << 20;
         private MemberIoMode memberIo = MemberIoMode.AUTO;
         private long memberTimeoutMillis = DEFAULT_MEMBER_TIMEOUT_MILLIS;
+        private boolean reconnect = true;
         private CacheMode cache = CacheMode.NONE;
         private boolean readOnly;
         private ArrayEventListener listener;
@@ -342,6 +357,12 @@ public final class AssembleOptions {
          */
         public Builder memberIo(MemberIoMode memberIo) {
             this.memberIo = Objects.requireNonNull(memberIo, "memberIo");
+            return this;
+        }
+
+        /** See {@link AssembleOptions#reconnect()} ({@code --no-reconnect} sets false). */
+        public Builder reconnect(boolean reconnect) {
+            this.reconnect = reconnect;
             return this;
         }
 

@@ -79,7 +79,7 @@ public final class AssemblyPlan {
         for (Path p : devices) {
             DeviceInfo info;
             try {
-                info = DeviceInfo.probe(p);
+                info = io.bitmirror.raid.remote.RemoteMembers.probe(p);
             } catch (NoSuchFileException e) {
                 throw new ArrayException(p + ": no such file or device");
             }
@@ -88,7 +88,7 @@ public final class AssemblyPlan {
             }
             infos.add(info);
             try {
-                metas.add(MetadataReader.read(p));
+                metas.add(io.bitmirror.raid.remote.RemoteMembers.readMetadata(p));
             } catch (MdFormatException e) {
                 throw new ArrayException(p + ": " + e.getMessage());
             }

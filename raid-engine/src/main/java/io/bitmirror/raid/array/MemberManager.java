@@ -9,6 +9,7 @@ import io.bitmirror.raid.device.SignatureProbe;
 import io.bitmirror.raid.io.MemberFanout;
 import io.bitmirror.raid.member.DataArea;
 import io.bitmirror.raid.member.MemberDevice;
+import io.bitmirror.raid.remote.RemoteMembers;
 import io.bitmirror.raid.metadata.MemberMetadata;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.superblock.Superblock;
@@ -96,6 +97,18 @@ final class MemberManager {
         return shrunk;
     }
 
+    /** A remote member's link broke: failed as after an I/O error (the link watcher). */
+    void failLink(Path device) throws ArrayException {
+        MemberSet set = members.current();
+        int s = set.slotOf(device);
+        if (s < 0) {
+            throw new ArrayException(device + ": not a member of " + name());
+        }
+        if (members.markFaulty(s, "link lost")) {
+            metadata.updateSuperblocks();
+        }
+    }
+
     // ================================================================= manage requests
 
     /** {@code manage --fail}: marks the member faulty as if it had failed. */
@@ -151,7 +164,7 @@ final class MemberManager {
         synchronized (manageLock) {
             MemberMetadata md;
             try {
-                md = MetadataReader.read(device);
+                md = RemoteMembers.readMetadata(device);
             } catch (MdFormatException e) {
                 throw new ArrayException(device + ": " + e.getMessage(), e);
             } catch (IOException e) {
@@ -194,7 +207,7 @@ final class MemberManager {
         synchronized (manageLock) {
             try {
                 if (!force) {
-                    String sig = SignatureProbe.find(DeviceInfo.probe(device));
+                    String sig = RemoteMembers.signature(RemoteMembers.probe(device));
                     if (sig != null) {
                         throw new ArrayException(device + ": holds " + sig + "; use --force to overwrite it");
                     }
@@ -215,7 +228,7 @@ final class MemberManager {
                     }
                     JoiningMember.write(d, template.block, set.device(s0), dn, slot, writeMostly);
                 }
-                attach(slot, device, MetadataReader.read(device), true);
+                attach(slot, device, RemoteMembers.readMetadata(device), true);
             } catch (ArrayException e) {
                 throw e;
             } catch (IOException e) {

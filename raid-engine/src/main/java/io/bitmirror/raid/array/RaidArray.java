@@ -8,6 +8,7 @@ import io.bitmirror.raid.io.IoSlot;
 import io.bitmirror.raid.io.MemberFanout;
 import io.bitmirror.raid.member.DataArea;
 import io.bitmirror.raid.member.MemberDevice;
+import io.bitmirror.raid.remote.RemoteMembers;
 import io.bitmirror.raid.superblock.FeatureMap;
 import io.bitmirror.raid.superblock.MdTime;
 import io.bitmirror.raid.superblock.Superblock;
@@ -95,6 +96,8 @@ public final class RaidArray implements AutoCloseable {
     private final MirroredIo io;
     private final Housekeeper housekeeper;
     private final StatusReport report;
+    /** Remote members' links: reconnected and re-added by the array itself unless {@code --no-reconnect}. */
+    private final RemoteLinks links;
     private final ArrayEvents events;
     private volatile boolean running = true;
     /**
@@ -139,8 +142,9 @@ public final class RaidArray implements AutoCloseable {
             io.writeBehind(wib.writeBehind());
         }
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
+        this.links = new RemoteLinks(g.name(), members, this, opts.reconnect() && !opts.readOnly());
         this.report = new StatusReport(g, members, metadata, resync, bitmaps, opts.readOnly(), () -> resyncPending,
-                io::counters, fanout.mode().word(), opts.cache().word());
+                io::counters, fanout.mode().word(), opts.cache().word(), links::links, io::writesBehind);
         members.listen(now -> {
             this.events.membersChanged(now);
             WriteIntentBitmap bitmap = bitmaps.bitmap();
@@ -165,6 +169,12 @@ public final class RaidArray implements AutoCloseable {
 
     void start(AssemblyPlan plan, boolean unclean) {
         String name = geometry.name();
+        MemberSet assembled = members.current();
+        for (int s = 0; s < geometry.raidDisks(); s++) {
+            if (assembled.path(s) != null) {
+                watchRemote(assembled.path(s));
+            }
+        }
         // Before the sync thread can start: NewArray comes before the first RebuildStarted.
         events.emit(ArrayEvent.NEW_ARRAY);
         if (members.current().degraded()) {
@@ -327,14 +337,38 @@ public final class RaidArray implements AutoCloseable {
 
     // ================================================================= manage
 
-    /** {@code manage --fail}: marks the member faulty as if it had failed. */
+    /** {@code manage --fail}: marks the member faulty as if it had failed (a remote one is then left alone). */
     public void fail(Path device) throws ArrayException {
         manager.fail(device);
+        links.leaveAlone(device);
     }
 
     /** {@code manage --remove}: takes a faulty member out and closes it. */
     public void remove(Path device) throws ArrayException {
         manager.remove(device);
+        links.leaveAlone(device);
+    }
+
+    /** The link watcher: a remote member whose connection broke fails as after an I/O error. */
+    void failLink(Path device) throws ArrayException {
+        manager.failLink(device);
+    }
+
+    /** The link watcher: a failed remote member is taken out before it is reconnected. */
+    void removeLink(Path device) throws ArrayException {
+        manager.remove(device);
+    }
+
+    /** The link watcher: a remote member connected again comes back (catch-up or full recovery). */
+    void reAddLink(Path device) throws ArrayException {
+        manager.reAdd(device);
+    }
+
+    /** Watches the remote members' links (after assembly, an add or a re-add by hand). */
+    private void watchRemote(Path device) {
+        if (RemoteMembers.isRemote(device)) {
+            links.watch(device);
+        }
     }
 
     /**
@@ -344,6 +378,7 @@ public final class RaidArray implements AutoCloseable {
      */
     public void reAdd(Path device) throws ArrayException {
         manager.reAdd(device);
+        watchRemote(device);
     }
 
     /** {@code manage --add}: a new device joins and is recovered in full. */
@@ -367,6 +402,7 @@ public final class RaidArray implements AutoCloseable {
      */
     public void add(Path device, boolean force, boolean writeMostly) throws ArrayException {
         manager.add(device, force, writeMostly);
+        watchRemote(device);
     }
 
     // ================================================================= grow
@@ -677,6 +713,8 @@ public final class RaidArray implements AutoCloseable {
         if (metadata.stopped()) {
             return;
         }
+        // First: nothing reconnects or re-adds a member while the array stops.
+        links.stop();
         resync.stop();
         long end = System.nanoTime() + 30_000_000_000L;
         while (metadata.inflight() != 0 && System.nanoTime() < end) {
@@ -717,6 +755,7 @@ public final class RaidArray implements AutoCloseable {
      * them: its store has lost power first). For tests and the crash explorer.
      */
     void abandon() {
+        links.stop();
         metadata.abandon();
         running = false;
         PowerCutStore bitmapStore = bitmaps.active().store();

@@ -2,6 +2,8 @@ package io.bitmirror.raid.array;
 
 import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 
+import io.bitmirror.raid.remote.RemoteMembers;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
@@ -19,10 +21,15 @@ final class StatusReport {
     private final Supplier<ArrayStatus.Io> io;
     private final String memberIo;
     private final String cache;
+    private final Supplier<List<ArrayStatus.RemoteLink>> links;
+    private final java.util.function.IntSupplier writesBehind;
 
     StatusReport(ArrayGeometry g, Members members, ArrayMetadata metadata, Resync resync, BitmapHolder bitmaps,
-            boolean readOnly, BooleanSupplier resyncPending, Supplier<ArrayStatus.Io> io, String memberIo, String cache) {
+            boolean readOnly, BooleanSupplier resyncPending, Supplier<ArrayStatus.Io> io, String memberIo, String cache,
+            Supplier<List<ArrayStatus.RemoteLink>> links, java.util.function.IntSupplier writesBehind) {
         this.g = g;
+        this.links = links;
+        this.writesBehind = writesBehind;
         this.cache = cache;
         this.memberIo = memberIo;
         this.io = io;
@@ -45,7 +52,7 @@ final class StatusReport {
             action = resync.action();
         }
         for (int s = 0; s < g.raidDisks(); s++) {
-            ms.add(new ArrayStatus.Member(s, set.path(s) == null ? null : set.path(s).toString(), set.state(s),
+            ms.add(new ArrayStatus.Member(s, set.path(s) == null ? null : RemoteMembers.text(set.path(s)), set.state(s),
                     set.writeMostly(s)));
         }
         boolean pending = resyncPending.getAsBoolean();
@@ -77,6 +84,6 @@ final class StatusReport {
                 bitmap == null ? 0 : bitmap.dirtyChunks(), bitmap == null ? 0 : bitmap.chunkBytes(),
                 bitmap == null ? 0 : bitmap.pageWrites(), bitmap == null ? 0 : bitmap.flushEpochs(),
                 resync.copiedChunks(), resync.copiedBytes(), resync.mismatchSectors(), io.get(), memberIo,
-                cache);
+                cache, links.get(), writesBehind.getAsInt());
     }
 }

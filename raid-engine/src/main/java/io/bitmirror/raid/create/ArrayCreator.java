@@ -6,6 +6,9 @@ import static io.bitmirror.raid.ArrayException.require;
 import io.bitmirror.bitmap.format.BitmapBits;
 import io.bitmirror.bitmap.format.BitmapGeometry;
 import io.bitmirror.bitmap.format.BitmapSuperblock;
+import io.bitmirror.raid.member.CacheMode;
+import io.bitmirror.raid.member.MemberDevice;
+import io.bitmirror.raid.remote.RemoteMembers;
 import io.bitmirror.bitmap.format.BitmapSuperblockLayout;
 import io.bitmirror.raid.device.DeviceInfo;
 import io.bitmirror.raid.device.DirectIo;
@@ -114,27 +117,28 @@ public final class ArrayCreator {
             MemberLayout lay = layouts.get(slot);
             byte[] deviceUuid = new byte[16];
             RANDOM.nextBytes(deviceUuid);
-            try (FileChannel ch = DirectIo.openReadWrite(dev.path(), false)) {
+            // The file or device with O_DIRECT, or a connection to a remote member's server.
+            try (MemberDevice ch = RemoteMembers.open(dev.path(), false, CacheMode.NONE)) {
                 ByteBuffer zero = DirectIo.allocate(SuperblockLayout.BLOCK);
                 // Remove a v1.1 superblock (and anything else in the first 4 KiB).
-                DirectIo.writeFully(ch, zero, 0);
+                ch.write(0, zero, false);
                 long v10 = SuperblockVersion.V1_0.superOffset(dev.sectors());
                 if (v10 >= 0 && v10 >= lay.dataOffset() + sizeSectors) {
                     // Only outside the data area: data may already be in sync (--assume-clean).
                     zero.clear();
-                    DirectIo.writeFully(ch, zero, v10 * 512);
+                    ch.write(v10 * 512, zero, false);
                 }
                 if (spec.bitmap() == BitmapMode.INTERNAL) {
                     ByteBuffer bm = DirectIo.allocate(lay.bitmapRoom() * 512);
                     fillBitmap(bm, lay.bitmapRoom());
-                    DirectIo.writeFully(ch, bm, (lay.superOffset() + lay.bitmapOffset()) * 512);
+                    ch.write((lay.superOffset() + lay.bitmapOffset()) * 512, bm, false);
                 }
                 // The bitmap must be durable before the superblock that points at it exists.
-                ch.force(true);
+                ch.flush();
                 ByteBuffer block = DirectIo.allocate(SuperblockLayout.BLOCK);
                 fillSuperblock(new Superblock().wrap(block, 0), slot, lay, deviceUuid);
-                DirectIo.writeFully(ch, block, lay.superOffset() * 512);
-                ch.force(true);
+                ch.write(lay.superOffset() * 512, block, false);
+                ch.flush();
             }
         }
 
@@ -219,7 +223,7 @@ public final class ArrayCreator {
         for (Path p : spec.devices()) {
             DeviceInfo d;
             try {
-                d = DeviceInfo.probe(p);
+                d = RemoteMembers.probe(p);
             } catch (NoSuchFileException e) {
                 throw new io.bitmirror.raid.ArrayException(p + ": no such file or device");
             }
@@ -264,13 +268,14 @@ public final class ArrayCreator {
                     + parent + " does not exist");
             require(!Files.exists(f) || spec.force(), "bitmap file " + f + ": already exists; use --force to overwrite it");
             for (DeviceInfo d : devs) {
-                require(!Files.exists(f) || !Files.isSameFile(f, d.path()), "bitmap file " + f
+                require(!Files.exists(f) || RemoteMembers.isRemote(d.path()) || !Files.isSameFile(f, d.path()),
+                        "bitmap file " + f
                         + ": is one of the members");
             }
         }
         if (!spec.force()) {
             for (DeviceInfo d : devs) {
-                String sig = SignatureProbe.find(d);
+                String sig = RemoteMembers.signature(d);
                 require(sig == null, d.path() + ": holds " + sig + "; use --force to overwrite it");
             }
         }

@@ -23,34 +23,45 @@ public final class SignatureProbe {
      */
     public static String find(DeviceInfo dev) throws IOException {
         try (FileChannel ch = DirectIo.openRead(dev.path())) {
-            int headLen = (int) Math.min(HEAD, dev.sizeBytes() & ~4095L);
-            ByteBuffer head = DirectIo.allocate(Math.max(headLen, 4096));
-            head.limit(headLen);
-            if (headLen > 0) {
-                DirectIo.readFully(ch, head, 0);
+            return find(dev, (at, b) -> DirectIo.readFully(ch, b, at));
+        }
+    }
+
+    /** How the probe reads the device: fills {@code dst} from {@code position} (4 KiB aligned). */
+    @FunctionalInterface
+    public interface Reader {
+        void read(long position, ByteBuffer dst) throws IOException;
+    }
+
+    /** {@link #find(DeviceInfo)} over any reader (a remote member's connection). */
+    public static String find(DeviceInfo dev, Reader ch) throws IOException {
+        int headLen = (int) Math.min(HEAD, dev.sizeBytes() & ~4095L);
+        ByteBuffer head = DirectIo.allocate(Math.max(headLen, 4096));
+        head.limit(headLen);
+        if (headLen > 0) {
+            ch.read(0, head);
+        }
+        String found = inHead(head, headLen);
+        if (found != null) {
+            return found;
+        }
+        long sectors = dev.sectors();
+        if (sectors >= 24) {
+            long end = ((sectors - 16) & ~7L) * 512;
+            ByteBuffer tail = DirectIo.allocate(4096);
+            ch.read(end, tail);
+            if (tail.getInt(0) == io.bitmirror.raid.superblock.SuperblockLayout.MAGIC) {
+                return "an md v1.0 superblock";
             }
-            String found = inHead(head, headLen);
-            if (found != null) {
-                return found;
-            }
-            long sectors = dev.sectors();
-            if (sectors >= 24) {
-                long end = ((sectors - 16) & ~7L) * 512;
-                ByteBuffer tail = DirectIo.allocate(4096);
-                DirectIo.readFully(ch, tail, end);
-                if (tail.getInt(0) == io.bitmirror.raid.superblock.SuperblockLayout.MAGIC) {
-                    return "an md v1.0 superblock";
-                }
-            }
-            // md v0.90 sits in the last 64 KiB-aligned 64 KiB block.
-            if (dev.sizeBytes() >= 128 * 1024) {
-                long at = (dev.sizeBytes() & ~(65536L - 1)) - 65536;
-                ByteBuffer b = DirectIo.allocate(4096);
-                DirectIo.readFully(ch, b, at);
-                if (b.order(ByteOrder.LITTLE_ENDIAN).getInt(0) == 0xa92b4efc
-                        || b.order(ByteOrder.BIG_ENDIAN).getInt(0) == 0xa92b4efc) {
-                    return "an md v0.90 superblock";
-                }
+        }
+        // md v0.90 sits in the last 64 KiB-aligned 64 KiB block.
+        if (dev.sizeBytes() >= 128 * 1024) {
+            long at = (dev.sizeBytes() & ~(65536L - 1)) - 65536;
+            ByteBuffer b = DirectIo.allocate(4096);
+            ch.read(at, b);
+            if (b.order(ByteOrder.LITTLE_ENDIAN).getInt(0) == 0xa92b4efc
+                    || b.order(ByteOrder.BIG_ENDIAN).getInt(0) == 0xa92b4efc) {
+                return "an md v0.90 superblock";
             }
         }
         return null;

@@ -142,6 +142,11 @@ public final class DataArea implements MemberDevice {
         }
     }
 
+    @Override
+    public boolean linkDown() {
+        return device.linkDown();
+    }
+
     /** Member positions are shifted back to array offsets and clamped to the data area. */
     @Override
     public long seekData(long position) throws IOException {

@@ -61,6 +61,11 @@ public abstract class ForwardingMemberDevice implements MemberDevice {
     }
 
     @Override
+    public boolean linkDown() {
+        return device.linkDown();
+    }
+
+    @Override
     public long seekData(long position) throws IOException {
         return device.seekData(position);
     }

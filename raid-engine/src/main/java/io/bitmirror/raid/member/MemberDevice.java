@@ -70,6 +70,15 @@ public interface MemberDevice extends Closeable {
     }
 
     /**
+     * True when the member's link is gone (a remote member whose connection broke): every
+     * request to it fails from now on. A local device has no link: false. Cheap; asked by the
+     * array's link watcher, never per request.
+     */
+    default boolean linkDown() {
+        return false;
+    }
+
+    /**
      * The first position at or after {@code position} that may hold data (lseek SEEK_DATA), or
      * {@link #sizeBytes()} when only holes follow. A device that cannot tell says data everywhere:
      * this default. Used for NBD block status, never on the I/O path.

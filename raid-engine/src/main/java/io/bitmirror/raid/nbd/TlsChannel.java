@@ -20,7 +20,7 @@ import javax.net.ssl.SSLSession;
  * allows one wrap and one unwrap at a time, concurrently. When unwrapping asks for a wrap (a
  * post-handshake message such as a TLS 1.3 key update) the reader does it under the write lock.
  */
-final class TlsChannel implements ByteChannel, GatheringByteChannel {
+public final class TlsChannel implements ByteChannel, GatheringByteChannel {
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
     private final SocketChannel raw;
@@ -82,8 +82,28 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
         return t;
     }
 
+    /**
+     * The client side of a TLS handshake on {@code raw} (after the server acknowledged
+     * STARTTLS): a remote member's connection. The server's certificate must chain to the
+     * context's trust; over TCP it must also name {@code host} (as libnbd checks it).
+     *
+     * @param host the server's host name, or null for a Unix socket (no name to check)
+     */
+    public static TlsChannel connect(SocketChannel raw, SSLContext context, String host, int port) throws IOException {
+        SSLEngine e = host == null ? context.createSSLEngine() : context.createSSLEngine(host, port);
+        e.setUseClientMode(true);
+        if (host != null) {
+            javax.net.ssl.SSLParameters p = e.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            e.setSSLParameters(p);
+        }
+        TlsChannel t = new TlsChannel(raw, e);
+        t.handshake();
+        return t;
+    }
+
     /** The peer's name, for log lines. */
-    String describe() {
+    public String describe() {
         SSLSession s = engine.getSession();
         return s.getProtocol() + " " + s.getCipherSuite();
     }
@@ -315,7 +335,7 @@ final class TlsChannel implements ByteChannel, GatheringByteChannel {
     }
 
     /** Sends close_notify, best effort, before the socket is closed. */
-    void closeOutbound() {
+    public void closeOutbound() {
         synchronized (writeLock) {
             try {
                 engine.closeOutbound();

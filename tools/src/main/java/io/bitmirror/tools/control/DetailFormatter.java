@@ -101,6 +101,9 @@ public final class DetailFormatter {
         if (d.hasNonNull("export")) {
             line(b, "Export", d.path("export").asText());
         }
+        if (c.path("writesBehind").asLong() > 0) {
+            line(b, "Writes Behind", c.path("writesBehind").asText());
+        }
         b.append('\n');
         b.append("    Number   RaidDevice State\n");
         for (JsonNode m : d.path("members")) {
@@ -112,6 +115,23 @@ public final class DetailFormatter {
             }
             b.append(String.format(Locale.ROOT, "    %6s   %10s %-20s %s%n", dash(m.path("number")),
                     dash(m.path("raidDevice")), st, dev).stripTrailing()).append('\n');
+        }
+        if (d.path("links").size() > 0) {
+            // Not mdadm's (md has no links): DRBD's connection state, one line per remote member.
+            b.append('\n').append("    Remote Links\n");
+            for (JsonNode l : d.path("links")) {
+                StringBuilder st = new StringBuilder(l.path("state").asText());
+                if (l.has("percent")) {
+                    st.append(' ').append(l.path("percent").asText()).append('%');
+                }
+                st.append(" since ").append(MdadmText.ctime(java.time.Instant.parse(l.path("since").asText())
+                        .getEpochSecond()));
+                if (l.hasNonNull("lastError")) {
+                    st.append(" (attempt ").append(l.path("attempts").asInt()).append(": ")
+                            .append(l.path("lastError").asText()).append(')');
+                }
+                b.append("       ").append(l.path("device").asText()).append("  ").append(st).append('\n');
+            }
         }
         return b.toString();
     }

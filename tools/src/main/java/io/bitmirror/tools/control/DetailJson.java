@@ -121,6 +121,8 @@ public final class DetailJson {
         c.put("trims", io.trims());
         c.put("trimBytes", io.trimBytes());
         c.put("flushes", io.flushes());
+        // Writes acknowledged while a write-mostly member still has them to do (write-behind).
+        c.put("writesBehind", s.writesBehind());
         o.put("export", exportUri);
         ArrayNode ms = o.putArray("members");
         for (ArrayStatus.Member m : s.members()) {
@@ -153,6 +155,22 @@ public final class DetailJson {
             if (mm != null) {
                 j.put("major", mm[0]);
                 j.put("minor", mm[1]);
+            }
+        }
+        ArrayNode ls = o.putArray("links");
+        for (ArrayStatus.RemoteLink l : s.links()) {
+            ObjectNode j = ls.addObject();
+            j.put("device", l.device());
+            j.put("state", l.state());
+            j.put("since", java.time.Instant.ofEpochMilli(l.sinceMillis()).toString());
+            j.put("attempts", l.attempts());
+            if (l.lastError() != null) {
+                j.put("lastError", l.lastError());
+            } else {
+                j.putNull("lastError");
+            }
+            if ("catching-up".equals(l.state()) && s.syncTotalSectors() > 0) {
+                j.put("percent", Math.floor(1000.0 * s.syncDoneSectors() / s.syncTotalSectors()) / 10);
             }
         }
         return o;

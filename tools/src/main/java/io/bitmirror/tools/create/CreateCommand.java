@@ -67,6 +67,12 @@ public final class CreateCommand implements Callable<Integer> {
             + "(nbd://HOST[:PORT]/EXPORT, nbd+unix:///EXPORT?socket=PATH, nbds://...), in slot order.")
     List<Path> devices = new java.util.ArrayList<>();
 
+    @Option(names = "--tls-certificates", paramLabel = "DIR", description = "ca-cert.pem, client-cert.pem and "
+            + "client-key.pem for nbds:// members (libnbd's names).")
+    void tlsCertificates(Path dir) {
+        io.bitmirror.raid.remote.RemoteMembers.tlsCertificates(dir);
+    }
+
     /** Where -W and --readwrite were given among the devices (mdadm: they mark the devices that follow). */
     private final WriteMostlyMarks marks = new WriteMostlyMarks();
 

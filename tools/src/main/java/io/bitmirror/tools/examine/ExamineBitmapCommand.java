@@ -9,6 +9,7 @@ import io.bitmirror.raid.device.DeviceInfo;
 import io.bitmirror.raid.device.DirectIo;
 import io.bitmirror.raid.metadata.MemberMetadata;
 import io.bitmirror.raid.metadata.MetadataReader;
+import io.bitmirror.raid.metadata.MetadataSource;
 import io.bitmirror.raid.superblock.FeatureMap;
 
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -35,17 +37,24 @@ public final class ExamineBitmapCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Parameters(paramLabel = "PATH", description = "External bitmap file, member block device or member image file.")
+    @Option(names = "--tls-certificates", paramLabel = "DIR", description = "ca-cert.pem, client-cert.pem and "
+            + "client-key.pem for nbds:// members (libnbd's names).")
+    void tlsCertificates(Path dir) {
+        io.bitmirror.raid.remote.RemoteMembers.tlsCertificates(dir);
+    }
+
+    @Parameters(paramLabel = "PATH", description = "External bitmap file, member block device, member image file or "
+            + "NBD URI of a member.")
     Path path;
 
     @Override
     public Integer call() throws IOException {
-        DeviceInfo dev = DeviceInfo.probe(path);
+        DeviceInfo dev = io.bitmirror.raid.remote.RemoteMembers.probe(path);
         ByteBuffer bitmap;
         long availableBits;
         boolean member = holdsMdSuperblock(dev);
         if (member) {
-            MemberMetadata md = MetadataReader.read(path);
+            MemberMetadata md = io.bitmirror.raid.remote.RemoteMembers.readMetadata(path);
             if (!md.superblock().hasFeature(FeatureMap.BITMAP_OFFSET)) {
                 throw new MdFormatException("feature_map", "feature_map 0x" + Integer.toHexString(
                         md.superblock().featureMap()) + ": " + path + " is an md member without an internal bitmap");
@@ -70,7 +79,8 @@ public final class ExamineBitmapCommand implements Callable<Integer> {
                         + "size %d!%n", path, sb.syncSize());
             }
         }
-        BitmapReport.print(spec.commandLine().getOut(), path.toString(), bitmap, availableBits);
+        BitmapReport.print(spec.commandLine().getOut(), io.bitmirror.raid.remote.RemoteMembers.text(path), bitmap,
+                availableBits);
         return 0;
     }
 
@@ -78,8 +88,8 @@ public final class ExamineBitmapCommand implements Callable<Integer> {
         if (dev.sectors() < MetadataReader.MIN_DEVICE_SECTORS) {
             return false;
         }
-        try {
-            MetadataReader.locate(dev.path());
+        try (MetadataSource src = io.bitmirror.raid.remote.RemoteMembers.metadataSource(dev.path())) {
+            MetadataReader.locate(src);
             return true;
         } catch (MdFormatException e) {
             return false;

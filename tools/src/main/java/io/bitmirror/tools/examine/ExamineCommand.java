@@ -39,7 +39,13 @@ public final class ExamineCommand implements Callable<Integer> {
             + "devices (as mdadm --examine --scan), for a bitmirror config file.")
     boolean scan;
 
-    @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "Member block devices or image files.")
+    @Option(names = "--tls-certificates", paramLabel = "DIR", description = "ca-cert.pem, client-cert.pem and "
+            + "client-key.pem for nbds:// members (libnbd's names).")
+    void tlsCertificates(Path dir) {
+        io.bitmirror.raid.remote.RemoteMembers.tlsCertificates(dir);
+    }
+
+    @Parameters(paramLabel = "DEVICE", arity = "1..*", description = "Member block devices, image files or NBD URIs.")
     List<Path> devices;
 
     @Override
@@ -90,7 +96,7 @@ public final class ExamineCommand implements Callable<Integer> {
 
     /** Prints one device; returns the first validation problem, or null when it is valid. */
     static String examine(Path p, PrintWriter out) throws IOException {
-        try (MetadataSource src = MetadataSource.open(p)) {
+        try (MetadataSource src = io.bitmirror.raid.remote.RemoteMembers.metadataSource(p)) {
             return examine(p, src, out);
         }
     }
@@ -114,7 +120,7 @@ public final class ExamineCommand implements Callable<Integer> {
         }
         StringWriter text = new StringWriter();
         PrintWriter w = new PrintWriter(text);
-        w.println(p + ":");
+        w.println(io.bitmirror.raid.remote.RemoteMembers.text(p) + ":");
         ExamineFormatter.print(w, sb, sectors, bitmap, HostName.get());
         w.flush();
         out.print(text);

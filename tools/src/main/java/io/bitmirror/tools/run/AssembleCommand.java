@@ -123,6 +123,11 @@ public final class AssembleCommand implements Callable<Integer> {
                     + "goes on degraded, instead of hanging (default ${DEFAULT-VALUE}; 0: wait forever, as md). "
                     + "Not with --member-io=inline, where the requesting thread itself waits on the device.")
     long memberTimeout;
+    @Option(names = "--no-reconnect", description = "A remote member whose connection broke stays failed until "
+            + "'manage --re-add' (md's way); by default the array reconnects it with backoff and re-adds it by "
+            + "itself, catching up from the bitmap (DRBD's way).")
+    boolean noReconnect;
+
     @Option(names = "--cache", defaultValue = "none", paramLabel = "none|writeback", converter = CacheConverter.class,
             description = "The members' cache, qemu-nbd's words: none (the default) opens them with O_DIRECT; "
                     + "writeback writes through the page cache, made durable by fdatasync wherever the array "
@@ -145,6 +150,8 @@ public final class AssembleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Before any member is read: nbds:// members connect with these client certificates.
+        io.bitmirror.raid.remote.RemoteMembers.tlsCertificates(tlsCertificates);
         if (readOnly && rebuildBitmap) {
             throw new UsageException("--rebuild-bitmap rewrites the bitmap file: not with --readonly");
         }
@@ -164,7 +171,8 @@ public final class AssembleCommand implements Callable<Integer> {
         String name;
         boolean internal;
         try {
-            io.bitmirror.raid.superblock.Superblock sb = MetadataReader.read(devices.get(0)).superblock();
+            io.bitmirror.raid.superblock.Superblock sb = io.bitmirror.raid.remote.RemoteMembers.readMetadata(devices.get(0))
+                    .superblock();
             name = sb.setName();
             internal = sb.hasFeature(io.bitmirror.raid.superblock.FeatureMap.BITMAP_OFFSET);
         } catch (MdFormatException e) {
@@ -188,7 +196,7 @@ public final class AssembleCommand implements Callable<Integer> {
         ExternalBitmapOpener ext = new ExternalBitmapOpener(bitmap, devices, config, rebuildBitmap);
         AssembleOptions.Builder b = AssembleOptions.builder(devices).run(run).minSpeedKiB(minSpeed)
                 .maxSpeedKiB(maxSpeed).memberIo(memberThreads ? MemberIoMode.THREADS : memberIo)
-                .memberTimeoutMillis(memberTimeout * 1000).slots(queueDepth).cache(cache).readOnly(readOnly)
+                .memberTimeoutMillis(memberTimeout * 1000).reconnect(!noReconnect).slots(queueDepth).cache(cache).readOnly(readOnly)
                 .changesDir(changesDir(shortName));
         if (!internal) {
             // The superblock does not record an external bitmap: --bitmap, or the registry.
@@ -238,7 +246,17 @@ public final class AssembleCommand implements Callable<Integer> {
         }
     }
 
-    /** auto, reader or workers, as users type them. */
+    /** A member is an nbds:// URI: --tls-certificates is for it even without --tls. */
+    private boolean anyTlsMember() {
+        for (Path p : devices == null ? List.<Path>of() : devices) {
+            io.bitmirror.raid.remote.NbdMemberUri u = io.bitmirror.raid.remote.NbdMemberUri.of(p);
+            if (u != null && u.tls()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** --tls, --tls-certificates, --tls-verify-peer and the limits, checked and loaded. */
     NbdOptions nbdOptions() throws ArrayException {
         TlsMode mode;
@@ -254,9 +272,12 @@ public final class AssembleCommand implements Callable<Integer> {
             throw new UsageException("--handshake-timeout " + handshakeTimeout + ": must be at least 1 second");
         }
         NbdOptions o = NbdOptions.defaults(dispatch).withLimits(maxConnections, handshakeTimeout * 1000L);
+        // The same directory holds the client certificates of nbds:// members (libnbd's names).
+        io.bitmirror.raid.remote.RemoteMembers.tlsCertificates(tlsCertificates);
         if (mode == TlsMode.OFF) {
-            if (tlsCertificates != null || tlsVerifyPeer) {
-                throw new UsageException("--tls-certificates and --tls-verify-peer need --tls=on or --tls=require");
+            if (tlsVerifyPeer || tlsCertificates != null && !anyTlsMember()) {
+                throw new UsageException("--tls-certificates and --tls-verify-peer need --tls=on or --tls=require"
+                        + " (or an nbds:// member)");
             }
             return o;
         }

@@ -107,7 +107,8 @@ public final class ManageCommand implements Callable<Integer> {
         }
         String verb = action.fail ? "fail" : action.remove ? "remove" : action.add ? "add" : "re-add";
         // Absolute: the server's working directory is not this one.
-        ObjectNode req = ControlJson.request(verb).put("device", device.toAbsolutePath().toString());
+        ObjectNode req = ControlJson.request(verb).put("device", io.bitmirror.raid.remote.RemoteMembers.isRemote(device)
+                ? io.bitmirror.raid.remote.RemoteMembers.text(device) : device.toAbsolutePath().toString());
         if (force) {
             req.put("force", true);
         }

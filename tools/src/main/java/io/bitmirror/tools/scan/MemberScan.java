@@ -32,7 +32,7 @@ public final class MemberScan {
         for (Path p : candidates) {
             Superblock sb;
             try {
-                sb = MetadataReader.read(p).superblock();
+                sb = io.bitmirror.raid.remote.RemoteMembers.readMetadata(p).superblock();
             } catch (NoSuchFileException e) {
                 problems.skipped(p, "no such file or device");
                 continue;
