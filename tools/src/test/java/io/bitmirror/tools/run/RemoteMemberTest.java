@@ -190,6 +190,8 @@ class RemoteMemberTest {
                 d = waitFor(a, "(?s)(?!.*degraded)(?!.*recovering).*Remote Links.*connected.*", 60);
                 assertFalse(d.contains("degraded") || d.contains("recovering"), "whole again within 60 s:\n" + d);
                 assertTrue(a.output().contains("connected again"), a.output());
+                // md's re-add: the member's events allowed a catch-up from the bitmap, not a full copy.
+                assertTrue(a.output().contains("bitmap-based recovery"), a.output());
                 assertEquals(0, a.stop(), a.output());
             }
             assertArrayEquals(read(local, off, 8 << 20), read(remote, off, 8 << 20),
@@ -218,6 +220,7 @@ class RemoteMemberTest {
                 String d = waitFor(a, "(?s).*degraded.*", 20);
                 assertTrue(d.contains("faulty") && d.contains("degraded"), d);
                 // Failed by the server's errors, not by a lost link: left for a manual re-add.
+                d = waitFor(a, "(?s).*Remote Links.*manual.*", 10);
                 assertTrue(d.matches("(?s).*Remote Links.*manual.*"), d);
                 assertReadsBack(a, data);
                 assertEquals(0, a.stop(), a.output());
