@@ -13,14 +13,22 @@ public enum MutantName {
     /** Bits cleared while the array is degraded. */
     W4_CLEAR_WHILE_DEGRADED("w4-clear-while-degraded", Mutant.W4),
     /** Bits never cleared: the bitmap only grows (a liveness bug that no safety check sees). */
-    L1_NEVER_CLEAR("l1-never-clear", Mutant.L1);
+    L1_NEVER_CLEAR("l1-never-clear", Mutant.L1),
+    /** Bits let go while a write's copy to a write-mostly member is still behind: W2 with write-behind. */
+    W2_CLEAR_WHILE_BEHIND("w2-clear-while-behind", Mutant.BEHIND, "W2");
 
     private final String cliName;
     private final Mutant mutant;
+    private final String check;
 
     MutantName(String cliName, Mutant mutant) {
+        this(cliName, mutant, mutant.name());
+    }
+
+    MutantName(String cliName, Mutant mutant, String check) {
         this.cliName = cliName;
         this.mutant = mutant;
+        this.check = check;
     }
 
     public String cliName() {
@@ -33,7 +41,7 @@ public enum MutantName {
 
     /** The check whose violations prove this mutant caught: the invariant it breaks ("W1", "L1"...). */
     public String check() {
-        return mutant.name();
+        return check;
     }
 
     /** By command-line name ("w1-data-before-bitmap") or short name ("w1"), case-insensitive. */

@@ -80,6 +80,9 @@ public final class Recorder {
         try {
             CreateSpec.Builder spec = CreateSpec.builder().raidDevices(2);
             spec = w.createWithBitmap() ? spec.bitmapChunkBytes(CHUNK_BYTES) : spec.bitmap(BitmapMode.NONE);
+            if (w.writeBehind() > 0) {
+                spec = spec.writeMostly(1).writeBehind(w.writeBehind());
+            }
             ArrayCreator.plan(spec.name("crash")
                     .homehost("faults").assumeClean(w.assumeClean()).devices(members)
                     .now(Instant.ofEpochSecond(1_700_000_000L)).build()).write();
@@ -102,9 +105,9 @@ public final class Recorder {
                     .daemonSleepMillis(DAEMON_SLEEP_MILLIS).safeModeMillis(SAFE_MODE_MILLIS)
                     .minSpeedKiB(w.recordingMaxSpeedKiB() > 0 ? w.recordingMaxSpeedKiB() : 1_000_000)
                     .maxSpeedKiB(w.recordingMaxSpeedKiB()).changesDir(dir.resolve("rec-changes"))
-                    .opener(p -> new RecordingDevice(new FaultyDevice(FileMemberDevice.open(p), FaultPlan.seeded(seed)
-                            .on(FaultPlan.Op.FLUSH).delayMillis(FLUSH_LATENCY_MILLIS).then(Fault.DELAY)),
-                            indexOf(members, p), log));
+                    .opener(p -> behind(w, indexOf(members, p), seed, new RecordingDevice(new FaultyDevice(
+                            FileMemberDevice.open(p), FaultPlan.seeded(seed).on(FaultPlan.Op.FLUSH)
+                            .delayMillis(FLUSH_LATENCY_MILLIS).then(Fault.DELAY)), indexOf(members, p), log)));
             // A mutant comes only through the internal SPI: the crash explorer is a test tool.
             AssembleOptions opts = ArrayInternals.withMutant(b.build(), mutant);
             RaidArray a = RaidArray.assemble(opts);
@@ -126,6 +129,13 @@ public final class Recorder {
             Files.deleteIfExists(dir.resolve("rec-changes").resolve("crash.cbt"));
             Files.deleteIfExists(dir.resolve("rec-changes"));
         }
+    }
+
+    /** Member 1 of a write-behind workload lags behind a port of its own; the others as they are. */
+    private static io.bitmirror.raid.member.MemberDevice behind(Workload w, int member, long seed,
+            io.bitmirror.raid.member.MemberDevice d) {
+        return w.writeBehind() > 0 && member == 1
+                ? new io.bitmirror.faults.faulty.LaggingPortDevice(d, w.behindLagMillis(), seed ^ 0xbe41dL) : d;
     }
 
     /**

@@ -32,5 +32,18 @@ public interface Workload {
         return java.util.List.of();
     }
 
+    /**
+     * md's write-behind limit for the recording (0: none). Above 0, member 1 is created
+     * write-mostly and recorded behind a port whose writes land late ({@link #behindLagMillis()}).
+     */
+    default int writeBehind() {
+        return 0;
+    }
+
+    /** Member 1's longest lag when {@link #writeBehind()} is on. */
+    default long behindLagMillis() {
+        return 0;
+    }
+
     void run(WorkloadContext ctx) throws Exception;
 }

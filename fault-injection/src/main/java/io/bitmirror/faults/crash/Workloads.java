@@ -9,7 +9,7 @@ public final class Workloads {
 
     public static List<Workload> standard() {
         return List.of(new RandomWritesWorkload(150), new DegradedWorkload(40), new ResyncWorkload(120),
-                new SparseWritesWorkload(60), new ScrubWorkload(40));
+                new SparseWritesWorkload(60), new ScrubWorkload(40), new WriteBehindWorkload(60));
     }
 
     /**

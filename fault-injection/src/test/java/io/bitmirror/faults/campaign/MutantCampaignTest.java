@@ -57,6 +57,15 @@ class MutantCampaignTest {
     }
 
     @Test
+    void w2ClearWhileBehindIsCaught() throws Exception {
+        // Member 1 lags by up to a dozen daemon periods: a bit let go when the other member
+        // answered is cleared while the copy behind is still on its way.
+        CampaignResult r = run(MutantName.W2_CLEAR_WHILE_BEHIND, new io.bitmirror.faults.crash.WriteBehindWorkload(60),
+                600);
+        assertCaughtInEveryRecording(r, "W2");
+    }
+
+    @Test
     void l1NeverClearIsCaught() throws Exception {
         // Any workload ends idle, whole and in sync; a daemon that never clears leaves its bits.
         CampaignResult r = run(MutantName.L1_NEVER_CLEAR, new SparseWritesWorkload(20), 50);

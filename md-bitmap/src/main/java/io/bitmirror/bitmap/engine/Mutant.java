@@ -30,5 +30,11 @@ public enum Mutant {
      * Changed-block tracking broken: a writer that sets a tracking bit does not wait for it to be
      * durable, so its data write can reach a member while the bit is only in memory.
      */
-    CBT;
+    CBT,
+    /**
+     * W2 with write-behind broken (the array's, not the engine's): a write's bits are let go
+     * once the members that are not behind answered, while its copy to a write-mostly member
+     * is still outstanding, so the daemon may clear a bit over a member that lacks the data.
+     */
+    BEHIND;
 }

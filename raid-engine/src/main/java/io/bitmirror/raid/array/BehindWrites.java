@@ -47,9 +47,13 @@ final class BehindWrites {
     /** Entries outstanding (for reads that must come from a write-mostly member). */
     private int outstanding;
     private final MemberPort.Done done = this::memberEnded;
+    /** Mutant BEHIND: the first half lets go of the bits at once (for the crash explorer only). */
+    private final boolean mutantEarlyRelease;
 
-    BehindWrites(String name, int limit, int members, MemberFanout fanout, Release release, Failures failures) {
+    BehindWrites(String name, int limit, int members, MemberFanout fanout, Release release, Failures failures,
+            boolean mutantEarlyRelease) {
         this.name = name;
+        this.mutantEarlyRelease = mutantEarlyRelease;
         this.fanout = fanout;
         this.release = release;
         this.failures = failures;
@@ -82,6 +86,7 @@ final class BehindWrites {
         e.firstUnit = firstUnit;
         e.lastUnit = lastUnit;
         e.failed.set(0);
+        e.released = false;
         // Each member behind, and the first half.
         e.pending.set(Integer.bitCount(mask) + 1);
         e.mask = mask;
@@ -101,6 +106,13 @@ final class BehindWrites {
 
     /** The members that are not behind answered: {@code ok} when all of them took the write. */
     void firstHalfEnded(Entry e, boolean ok) {
+        if (mutantEarlyRelease) {
+            // The deliberate bug: the bits go as if nothing were behind.
+            WriteIntentBitmap b = e.bitmap;
+            e.bitmap = null;
+            e.released = true;
+            release.letGo(b, e.firstUnit, e.lastUnit, ok);
+        }
         e.firstOk = ok;
         halfDone(e);
     }
@@ -205,7 +217,9 @@ final class BehindWrites {
             }
         } finally {
             try {
-                release.letGo(bitmap, e.firstUnit, e.lastUnit, e.firstOk && failed == 0);
+                if (!e.released) {
+                    release.letGo(bitmap, e.firstUnit, e.lastUnit, e.firstOk && failed == 0);
+                }
             } finally {
                 give(e);
             }
@@ -226,6 +240,8 @@ final class BehindWrites {
         final AtomicInteger pending = new AtomicInteger();
         final AtomicInteger failed = new AtomicInteger();
         volatile boolean firstOk;
+        /** Mutant BEHIND only: the bits were let go by the first half. */
+        volatile boolean released;
         WriteIntentBitmap bitmap;
         long firstUnit;
         long lastUnit;

@@ -85,9 +85,9 @@ final class MirroredIo {
      * write-mostly members (those with a port of their own: remote members) after the others
      * acknowledged. Called once at assembly, before any I/O.
      */
-    void writeBehind(int limit) {
+    void writeBehind(int limit, boolean mutantEarlyRelease) {
         behind = limit <= 0 ? null : new BehindWrites(name, limit, fanout.members(), fanout, this::letGo,
-                (mask, why) -> failures.failMembers(mask, why));
+                (mask, why) -> failures.failMembers(mask, why), mutantEarlyRelease);
     }
 
     /** Writes behind now (0 without write-behind). */

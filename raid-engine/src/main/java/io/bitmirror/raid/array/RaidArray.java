@@ -1,6 +1,7 @@
 package io.bitmirror.raid.array;
 
 import io.bitmirror.bitmap.engine.ChangeBitmap;
+import io.bitmirror.bitmap.engine.Mutant;
 import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.internal.ArrayInternals;
@@ -139,7 +140,7 @@ public final class RaidArray implements AutoCloseable {
         if (wib != null && wib.writeBehind() > 0 && !opts.readOnly()) {
             // md's write-behind (the bitmap's write_behind): only members with a port of their
             // own go behind; a local write-mostly member is written with the others.
-            io.writeBehind(wib.writeBehind());
+            io.writeBehind(wib.writeBehind(), opts.mutant() == Mutant.BEHIND);
         }
         this.housekeeper = new Housekeeper(g, opts.safeModeMillis(), members, metadata, manager, resync, io);
         this.links = new RemoteLinks(g.name(), members, this, opts.reconnect() && !opts.readOnly());

@@ -47,11 +47,10 @@ public final class RemoteMembers {
 
     private static NbdClient connect(Path p, boolean writable) throws IOException {
         NbdMemberUri u = NbdMemberUri.of(p);
-        try {
-            return NbdClient.connect(u, tlsCertificates, writable, QUEUE_DEPTH);
-        } catch (IOException e) {
-            throw e;
+        if (u == null) {
+            throw new IOException(NbdMemberUri.problem(p));
         }
+        return NbdClient.connect(u, tlsCertificates, writable, QUEUE_DEPTH);
     }
 
     /**
