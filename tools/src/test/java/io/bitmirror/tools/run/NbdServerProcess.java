@@ -52,15 +52,22 @@ final class NbdServerProcess implements AutoCloseable {
         cmd.add("file");
         cmd.add("file=" + file);
         cmd.addAll(params);
-        NbdServerProcess s = new NbdServerProcess(cmd, socket, port, file.resolveSibling(file.getFileName() + ".log"));
+        NbdServerProcess s = new NbdServerProcess(cmd, socket, port, logFor(file));
         s.start();
         return s;
+    }
+
+    /** The server's output goes beside the test's files, not among the ones a refusal test compares. */
+    private static Path logFor(Path image) throws IOException {
+        Path logs = image.getParent().resolveSibling(image.getParent().getFileName() + "-server-logs");
+        Files.createDirectories(logs);
+        return logs.resolve(image.getFileName() + "-" + System.nanoTime() + ".log");
     }
 
     /** qemu-nbd on {@code file}, persistent (-t), several clients at once. */
     static NbdServerProcess qemuNbd(Path socket, Path file) throws IOException {
         List<String> cmd = List.of("qemu-nbd", "-f", "raw", "-t", "-e", "8", "-k", socket.toString(), file.toString());
-        NbdServerProcess s = new NbdServerProcess(cmd, socket, 0, file.resolveSibling(file.getFileName() + ".log"));
+        NbdServerProcess s = new NbdServerProcess(cmd, socket, 0, logFor(file));
         s.start();
         return s;
     }
