@@ -46,6 +46,13 @@ final class BehindWrites {
     private int freeTop;
     /** Entries outstanding (for reads that must come from a write-mostly member). */
     private int outstanding;
+    /**
+     * Outstanding writes per 64 KiB granule, hashed: a write whose granules all count 0 overlaps
+     * nothing behind, found without looking at every entry (random writes almost always).
+     */
+    private final int[] granules = new int[GRANULES];
+    private static final int GRANULES = 4096;
+    private static final int GRANULE_SHIFT = 16;
     private final MemberPort.Done done = this::memberEnded;
     /** Mutant BEHIND: the first half lets go of the bits at once (for the crash explorer only). */
     private final boolean mutantEarlyRelease;
@@ -153,13 +160,14 @@ final class BehindWrites {
         e.from = from;
         e.to = to;
         e.busy = true;
+        count(from, to, 1);
         outstanding++;
         return e;
     }
 
     /** Under the lock: an outstanding entry writes some of {@code [from, to)}. */
     private boolean overlaps(long from, long to) {
-        if (outstanding == 0) {
+        if (outstanding == 0 || !sharesGranule(from, to)) {
             return false;
         }
         for (Entry e : entries) {
@@ -170,7 +178,25 @@ final class BehindWrites {
         return false;
     }
 
+    /** Under the lock: some outstanding write may touch a granule of {@code [from, to)}. */
+    private boolean sharesGranule(long from, long to) {
+        for (long g = from >>> GRANULE_SHIFT, last = (to - 1) >>> GRANULE_SHIFT; g <= last; g++) {
+            if (granules[(int) (g & (GRANULES - 1))] != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Under the lock: counts {@code [from, to)}'s granules in ({@code +1}) or out ({@code -1}). */
+    private void count(long from, long to, int delta) {
+        for (long g = from >>> GRANULE_SHIFT, last = (to - 1) >>> GRANULE_SHIFT; g <= last; g++) {
+            granules[(int) (g & (GRANULES - 1))] += delta;
+        }
+    }
+
     private synchronized void give(Entry e) {
+        count(e.from, e.to, -1);
         e.busy = false;
         e.bitmap = null;
         outstanding--;

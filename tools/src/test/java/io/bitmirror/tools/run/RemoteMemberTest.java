@@ -277,7 +277,18 @@ class RemoteMemberTest {
                 d = waitFor(a, "(?s).*Remote Links.*manual.*", 10);
                 assertTrue(d.matches("(?s).*Remote Links.*manual.*"), d);
                 assertReadsBack(a, data);
+                // The server's disk mended: md's manual way back, with the URI, over the control socket.
+                Files.delete(trigger);
+                String c2 = "--control=" + a.control;
+                Cli.Result rm = Cli.run("manage", c2, "--remove", srv.uri());
+                assertEquals(0, rm.rc(), rm.err());
+                Cli.Result back = Cli.run("manage", c2, "--re-add", srv.uri());
+                assertEquals(0, back.rc(), back.err());
+                d = waitFor(a, "(?s)(?!.*degraded)(?!.*recovering).*Remote Links.*connected.*", 60);
+                assertFalse(d.contains("degraded"), d);
                 assertEquals(0, a.stop(), a.output());
+                long off = dataOffset(remote);
+                assertArrayEquals(Files.readAllBytes(data), read(remote, off, 8 << 20), "recovered onto the remote leg");
             }
         }
     }
