@@ -40,6 +40,10 @@ final class ServerLink {
     private final ByteBuffer[] pair = new ByteBuffer[2];
     private final ByteBuffer reply = ByteBuffer.allocateDirect(32).order(ByteOrder.BIG_ENDIAN);
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(64 << 10);
+    /** Received and not yet parsed (read mode): replies arrive many to a read. Reader thread only. */
+    private final ByteBuffer in = ByteBuffer.allocateDirect(64 << 10).flip();
+    /** Payloads this large are read into their own buffer directly. */
+    private static final int DIRECT_READ = 16 << 10;
     private final Thread reader;
     private volatile boolean down;
     private volatile IOException lastError;
@@ -353,7 +357,27 @@ final class ServerLink {
 
     private void readFully(ByteBuffer b) throws IOException {
         while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
+            if (in.hasRemaining()) {
+                int n = Math.min(in.remaining(), b.remaining());
+                int lim = in.limit();
+                in.limit(in.position() + n);
+                b.put(in);
+                in.limit(lim);
+                continue;
+            }
+            if (b.remaining() >= DIRECT_READ) {
+                // A large payload goes straight into its buffer: no copy.
+                if (ch.read(b) < 0) {
+                    throw new EOFException("the server closed the connection");
+                }
+                continue;
+            }
+            // Whatever the socket has: at a queue depth of many, one system call brings in many
+            // replies, where a read per header field would cost several per request.
+            in.clear();
+            int got = ch.read(in);
+            in.flip();
+            if (got < 0) {
                 throw new EOFException("the server closed the connection");
             }
         }
