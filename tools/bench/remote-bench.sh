@@ -10,14 +10,21 @@
 # write-behind limit; NBDKIT_THREADS (default 64) nbdkit's threads per connection (the delay
 # filter sleeps in a thread, so a remote leg carries at most connections x threads writes per 5 ms).
 #
+# BENCH_PIN (default 1): nbdkit on CPU 1, bitmirror and fio on CPU 0 (taskset). The remote leg's
+# server stands for another machine: pinned, its delay filter's threads do not take the CPU the
+# array and the client share. BENCH_PIN=0 lets all three share both CPUs.
+#
 # Usage: tools/bench/remote-bench.sh [RUNTIME_SECONDS]     (default 15)
-# Needs: fio, nbdkit, a JDK; tmpfs at /dev/shm.
+# Needs: fio, nbdkit, a JDK, taskset for BENCH_PIN=1; tmpfs at /dev/shm.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/../.." && pwd)"
 runtime="${1:-15}"
 rounds="${BENCH_ROUNDS:-3}"
 wb="${BENCH_WB:-1024}"
 threads="${NBDKIT_THREADS:-64}"
+pin="${BENCH_PIN:-1}"
+local_cpu=(); remote_cpu=()
+if [[ $pin == 1 ]]; then local_cpu=(taskset -c 0); remote_cpu=(taskset -c 1); echo "pinned: nbdkit on CPU 1, bitmirror and fio on CPU 0"; fi
 size=$((1024 * 1024 * 1024))
 for t in fio nbdkit; do
   command -v "$t" >/dev/null || { echo "remote-bench: $t is not installed" >&2; exit 1; }
@@ -37,7 +44,7 @@ remote="nbd+unix:///?socket=$work/r.sock"
 serve_remote() { # extra nbdkit words (filters before the plugin, params after)...
   local before=() after=()
   for w in "$@"; do if [[ $w == -* ]]; then before+=("$w"); else after+=("$w"); fi; done
-  nbdkit -f -t "$threads" -U "$work/r.sock" "${before[@]}" file "file=$work/r" "${after[@]}" >"$work/nbdkit.log" 2>&1 &
+  "${remote_cpu[@]}" nbdkit -f -t "$threads" -U "$work/r.sock" "${before[@]}" file "file=$work/r" "${after[@]}" >"$work/nbdkit.log" 2>&1 &
   kpid=$!
   for _ in $(seq 200); do [[ -S "$work/r.sock" ]] && return 0; sleep 0.05; done
   echo "nbdkit did not start: $(cat "$work/nbdkit.log")" >&2; exit 1
@@ -53,12 +60,12 @@ measure() { # behind(0/1) nbdkit-words...
   "$here/bitmirror" create --level=1 --raid-devices=2 --assume-clean "${opt[@]}" "$work/l" -W "$remote" >/dev/null
   stop_remote
   serve_remote "$@"
-  "$here/bitmirror" assemble --export="nbd+unix:///?socket=$work/a.sock" --control="$work/c" "$work/l" "$remote" \
+  "${local_cpu[@]}" "$here/bitmirror" assemble --export="nbd+unix:///?socket=$work/a.sock" --control="$work/c" "$work/l" "$remote" \
     >"$work/log" 2>&1 &
   pid=$!
   for _ in $(seq 400); do [[ -S "$work/c" ]] && break; sleep 0.05; done
   [[ -S "$work/c" ]] || { echo "bitmirror did not start: $(cat "$work/log")" >&2; exit 1; }
-  m_iops=$(fio --name=b --ioengine=nbd --uri="nbd+unix:///?socket=$work/a.sock" --rw=randwrite --bs=4k --iodepth=32 \
+  m_iops=$("${local_cpu[@]}" fio --name=b --ioengine=nbd --uri="nbd+unix:///?socket=$work/a.sock" --rw=randwrite --bs=4k --iodepth=32 \
     --size=$((size / 2)) --time_based --runtime="$runtime" --ramp_time=3 --output-format=json 2>/dev/null \
     | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"iops":[0-9.]*' | head -1 | cut -d: -f2)
   kill "$pid"; wait "$pid" || true; pid=; rm -f "$work/c" "$work/a.sock"
