@@ -38,10 +38,18 @@ public final class SparseWritesWorkload implements Workload {
             if (kind < 8) {
                 ctx.flush();
             } else {
-                int first = r.nextInt(ctx.blocks());
-                ctx.write(first, 1 + r.nextInt(Math.min(2, ctx.blocks() - first)), kind < 14);
-                ctx.pause(MIN_PAUSE_MILLIS + r.nextLong(MAX_PAUSE_MILLIS - MIN_PAUSE_MILLIS + 1));
+                writeThenIdle(ctx, r, kind < 14);
             }
         }
+    }
+
+    /**
+     * One small write anywhere, then an idle pause long enough for the daemon's passes and
+     * shorter than safe mode (also the write-behind workload's sporadic write).
+     */
+    static void writeThenIdle(WorkloadContext ctx, SplittableRandom r, boolean fua) throws Exception {
+        int first = r.nextInt(ctx.blocks());
+        ctx.write(first, 1 + r.nextInt(Math.min(2, ctx.blocks() - first)), fua);
+        ctx.pause(MIN_PAUSE_MILLIS + r.nextLong(MAX_PAUSE_MILLIS - MIN_PAUSE_MILLIS + 1));
     }
 }

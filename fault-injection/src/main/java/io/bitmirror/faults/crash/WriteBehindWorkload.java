@@ -51,11 +51,8 @@ public final class WriteBehindWorkload implements Workload {
                     ctx.write(first, 1, false);
                 }
             } else {
-                int first = r.nextInt(ctx.blocks());
-                ctx.write(first, 1 + r.nextInt(Math.min(2, ctx.blocks() - first)), kind < 26);
-                // Long enough for the daemon's passes while the copy is still behind.
-                ctx.pause(SparseWritesWorkload.MIN_PAUSE_MILLIS
-                        + r.nextLong(SparseWritesWorkload.MAX_PAUSE_MILLIS - SparseWritesWorkload.MIN_PAUSE_MILLIS + 1));
+                // Idle long enough for the daemon's passes while the copy is still behind.
+                SparseWritesWorkload.writeThenIdle(ctx, r, kind < 26);
             }
         }
     }

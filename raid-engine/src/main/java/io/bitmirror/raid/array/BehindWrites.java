@@ -128,14 +128,25 @@ final class BehindWrites {
     synchronized void awaitNone() {
         boolean interrupted = false;
         while (outstanding != 0) {
-            try {
-                wait();
-            } catch (InterruptedException x) {
-                interrupted = true;
-            }
+            interrupted |= waitForChange();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Under the lock: one wait for an entry to be given back. A writer between the halves of a
+     * mirrored write cannot give up, so an interrupt is kept for later (the caller re-asserts it).
+     *
+     * @return true when interrupted
+     */
+    private boolean waitForChange() {
+        try {
+            wait();
+            return false;
+        } catch (InterruptedException x) {
+            return true;
         }
     }
 
@@ -147,11 +158,7 @@ final class BehindWrites {
     private synchronized Entry acquire(long from, long to) {
         boolean interrupted = false;
         while (freeTop == 0 || overlaps(from, to)) {
-            try {
-                wait();
-            } catch (InterruptedException x) {
-                interrupted = true;
-            }
+            interrupted |= waitForChange();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
