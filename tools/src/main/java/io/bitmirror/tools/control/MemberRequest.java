@@ -7,7 +7,7 @@ import java.nio.file.Path;
 
 /**
  * What fail, remove, re-add and add have in common: one {@code "device"} argument (an absolute
- * path; the client resolves relative ones), serialized with the other manage requests, answered
+ * path, the client resolves relative ones; or a remote member's NBD URI), serialized with the other manage requests, answered
  * with {@code {"message":...}}.
  */
 abstract class MemberRequest implements RequestHandler {
@@ -20,7 +20,11 @@ abstract class MemberRequest implements RequestHandler {
     public final JsonNode handle(Request r) throws IOException {
         String dev = r.text("device");
         Path p = Path.of(dev);
-        if (!p.isAbsolute()) {
+        String bad = io.bitmirror.raid.remote.NbdMemberUri.problem(p);
+        if (bad != null) {
+            throw new RequestException(name() + ": " + bad);
+        }
+        if (!p.isAbsolute() && !io.bitmirror.raid.remote.RemoteMembers.isRemote(p)) {
             // The server's working directory is not the client's: a relative path would name another file.
             throw new RequestException(name() + ": \"device\" must be an absolute path: " + dev);
         }
