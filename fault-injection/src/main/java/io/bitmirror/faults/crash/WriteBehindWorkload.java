@@ -14,7 +14,7 @@ public final class WriteBehindWorkload implements Workload {
     /** The bitmap's write-behind limit while recording: small, so writers wait for it too. */
     static final int WRITE_BEHIND = 8;
     /** Member 1's longest lag: several daemon passes, so a bit let go early gets cleared. */
-    static final long LAG_MILLIS = 12 * Recorder.DAEMON_SLEEP_MILLIS;
+    static final long LAG_MILLIS = 20 * Recorder.DAEMON_SLEEP_MILLIS;
 
     private final int ops;
 

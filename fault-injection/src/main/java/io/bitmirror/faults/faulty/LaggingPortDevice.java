@@ -13,8 +13,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A member with a port of its own whose requests land late and out of order, as a remote
- * member's over a slow link: each is performed on the device underneath after a seeded random
- * delay of up to {@code maxLagMillis}, by one of several threads. The crash explorer's stand-in
+ * member's over a slow link: each read, write and trim is performed on the device underneath
+ * after a seeded random delay of up to {@code maxLagMillis}, by one of several threads; a flush
+ * at once. The crash explorer's stand-in
  * for an NBD leg (its recording must see every member write, which a real server would hide),
  * so write-behind, which only goes to members with a port, is explored.
  */
@@ -51,6 +52,10 @@ public final class LaggingPortDevice extends ForwardingMemberDevice implements M
         synchronized (random) {
             delay = random.nextLong(maxLagMillis + 1);
         }
+        after(delay, op, tag, done);
+    }
+
+    private void after(long delay, Op op, long tag, Done done) {
         try {
             lag.schedule(() -> {
                 boolean ok = true;
@@ -78,9 +83,13 @@ public final class LaggingPortDevice extends ForwardingMemberDevice implements M
         later(() -> device.write(position, src, fua), tag, done);
     }
 
+    /**
+     * At once: as an NBD server's (nbdkit's delay filter delays writes, not flushes), a flush
+     * covers the writes that completed before it and does not wait for those still lagging.
+     */
     @Override
     public void submitFlush(long tag, Done done) {
-        later(device::flush, tag, done);
+        after(0, device::flush, tag, done);
     }
 
     @Override
