@@ -6,7 +6,6 @@ import io.bitmirror.bitmap.format.MdFormatException;
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.device.DeviceInfo;
 import io.bitmirror.raid.metadata.MemberMetadata;
-import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.superblock.FeatureMap;
 import io.bitmirror.raid.superblock.Superblock;
 import io.bitmirror.raid.superblock.SuperblockLayout;

@@ -4,14 +4,11 @@ import io.bitmirror.bitmap.engine.WriteIntentBitmap;
 import io.bitmirror.bitmap.format.MdFormatException;
 import io.bitmirror.raid.ArrayException;
 import io.bitmirror.raid.create.JoiningMember;
-import io.bitmirror.raid.device.DeviceInfo;
-import io.bitmirror.raid.device.SignatureProbe;
 import io.bitmirror.raid.io.MemberFanout;
 import io.bitmirror.raid.member.DataArea;
 import io.bitmirror.raid.member.MemberDevice;
 import io.bitmirror.raid.remote.RemoteMembers;
 import io.bitmirror.raid.metadata.MemberMetadata;
-import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.superblock.Superblock;
 import io.bitmirror.raid.superblock.SuperblockLayout;
 

@@ -12,7 +12,6 @@ import io.bitmirror.raid.remote.RemoteMembers;
 import io.bitmirror.bitmap.format.BitmapSuperblockLayout;
 import io.bitmirror.raid.device.DeviceInfo;
 import io.bitmirror.raid.device.DirectIo;
-import io.bitmirror.raid.device.SignatureProbe;
 import io.bitmirror.raid.superblock.FeatureMap;
 import io.bitmirror.raid.superblock.MdTime;
 import io.bitmirror.raid.superblock.Superblock;
@@ -21,7 +20,6 @@ import io.bitmirror.raid.superblock.SuperblockVersion;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
