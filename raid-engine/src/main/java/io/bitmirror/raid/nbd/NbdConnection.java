@@ -588,7 +588,8 @@ final class NbdConnection implements Runnable {
         int head = (int) (r.offset & (BLOCK - 1));
         int length = (int) r.length;
         if (length <= INPUT_BYTES) {
-            if (!in.need(length)) {
+            // The payload follows its header: no reply needs to go out before it is read.
+            if (!in.needRest(length)) {
                 return false;
             }
             r.slot = slot();

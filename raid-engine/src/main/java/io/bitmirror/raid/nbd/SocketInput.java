@@ -10,8 +10,9 @@ import java.nio.channels.ReadableByteChannel;
  * request (header, then payload). Payloads larger than what is buffered are read straight into
  * their destination, so a 1 MiB write is not copied twice.
  *
- * <p>Before any read that may block, {@link #beforeRead} runs: the reader sends the replies it
- * has batched, because the client may be waiting for them before it sends more.
+ * <p>Before a read that may block waiting for a new request, {@link #beforeRead} runs: the reader
+ * sends the replies it has batched, because the client may be waiting for them before it sends
+ * more. Only the rest of a request already begun is read without it ({@link #needRest}).
  */
 final class SocketInput {
     private final ReadableByteChannel ch;
@@ -38,13 +39,31 @@ final class SocketInput {
      * @return false at end of stream
      */
     boolean need(int n) throws IOException {
+        return need(n, false);
+    }
+
+    /**
+     * As {@link #need}, for the rest of a request whose header has arrived (a small write's
+     * payload), without {@link #beforeRead}: the client sends a payload right behind its header
+     * and waits for no reply in between, so the batched replies can wait for the next header's
+     * read and go out with more of their kind. Over TLS a client's header and payload are two
+     * records, often two reads: sending the batch at each cost a reply record and a wake-up of
+     * the client per request (docs/BENCHMARKS.md, TLS).
+     */
+    boolean needRest(int n) throws IOException {
+        return need(n, false);
+    }
+
+    private boolean need(int n, boolean flushFirst) throws IOException {
         if (buf.remaining() >= n) {
             return true;
         }
         buf.compact();
         try {
             while (buf.position() < n) {
-                beforeRead.run();
+                if (flushFirst) {
+                    beforeRead.run();
+                }
                 if (ch.read(buf) < 0) {
                     return false;
                 }
