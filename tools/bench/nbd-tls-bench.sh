@@ -9,6 +9,10 @@
 # In the same rounds, as a peer, nbdkit's file plugin on a file of the same size on tmpfs, plain
 # and with --tls=require (its gnutls on both sides): its TLS cost next to ours.
 # BENCH_PIN=1: the server on CPU 0 and fio on CPU 1 (taskset), so neither steals the other's CPU.
+# BENCH_RAMP (seconds, default 20): fio's ramp before it counts. The JVM compiles the TLS path
+# for about 10 s after the first requests (C2 used 3 to 4.5 s of CPU there, on the server's CPU
+# when pinned), and the reader's inline policy may hand requests to workers while it does; a 3 s
+# ramp measured that warm-up, not the steady state. Every server gets the same ramp.
 #
 # Usage: tools/bench/nbd-tls-bench.sh [RUNTIME_SECONDS]     (default 20)
 # Needs: fio, openssl, a JDK, nbdkit (skipped without it), taskset for BENCH_PIN=1; tmpfs at /dev/shm.
@@ -17,6 +21,7 @@ here="$(cd "$(dirname "$0")/../.." && pwd)"
 runtime="${1:-20}"
 rounds="${BENCH_ROUNDS:-3}"
 pin="${BENCH_PIN:-0}"
+ramp="${BENCH_RAMP:-20}"
 server_cpu=(); fio_cpu=()
 if [[ $pin == 1 ]]; then server_cpu=(taskset -c 0); fio_cpu=(taskset -c 1); fi
 size=$((1024 * 1024 * 1024))
@@ -77,14 +82,14 @@ cpu() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' "/proc/$pid/st
 
 iops() { # uri
   HOME="$home" "${fio_cpu[@]}" fio --name=b --ioengine=nbd --uri="$1" --rw=randwrite --bs=4k --iodepth=32 --size=$((size / 2)) \
-    --time_based --runtime="$runtime" --ramp_time=3 --output-format=json 2>/dev/null \
+    --time_based --runtime="$runtime" --ramp_time="$ramp" --output-format=json 2>/dev/null \
     | tr -d ' \n' | grep -o '"write":{[^}]*' | grep -o '"iops":[0-9.]*' | head -1 | cut -d: -f2
 }
 
 # The server's CPU per write (µs), over the ramp and the run: what TLS costs the server alone,
 # apart from the client's own TLS, which competes for the same CPUs.
 per_write() { # cpu0 cpu1 iops
-  echo "($2 - $1) * 1000000 / ($3 * ($runtime + 3))" | bc -l
+  echo "($2 - $1) * 1000000 / ($3 * ($runtime + $ramp))" | bc -l
 }
 # One measurement: the server started by "$1" with the rest as its arguments, fio on "$uri".
 measure() { # starter uri args...
