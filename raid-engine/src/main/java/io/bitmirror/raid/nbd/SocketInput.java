@@ -39,7 +39,7 @@ final class SocketInput {
      * @return false at end of stream
      */
     boolean need(int n) throws IOException {
-        return need(n, false);
+        return need(n, true);
     }
 
     /**
