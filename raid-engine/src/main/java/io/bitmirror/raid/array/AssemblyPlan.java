@@ -23,6 +23,14 @@ import java.util.List;
  * and validated, the freshest superblock chosen by events, roles checked for duplicates and
  * for split brain, stale and missing members found. Refusals are one-line
  * {@link ArrayException}s naming the member and the value.
+ *
+ * <p>md's event margin: a member exactly one event behind the freshest, still active in the
+ * freshest's roles, is what a crash between the members' superblock writes leaves (they are
+ * written in parallel), so md and mdadm assemble it without {@code --run}. Unlike md, our
+ * superblocks keep a missing member's active role while the array runs degraded, so one
+ * event behind can also mean "missed the writes of a degraded run": such a member is not taken
+ * as in sync but {@linkplain #catchUp() caught up} at once, as a re-add would (from the bitmap
+ * when its events allow, W4), which is right in both cases.
  */
 public final class AssemblyPlan {
 
@@ -36,14 +44,16 @@ public final class AssemblyPlan {
     private final MemberMetadata freshest;
     private final List<Found> inSync;
     private final List<Found> stale;
+    private final List<Found> catchUp;
     private final List<Integer> missingSlots;
     private final String degradedReason;
 
-    private AssemblyPlan(MemberMetadata freshest, List<Found> inSync, List<Found> stale, List<Integer> missingSlots,
-            String degradedReason) {
+    private AssemblyPlan(MemberMetadata freshest, List<Found> inSync, List<Found> stale, List<Found> catchUp,
+            List<Integer> missingSlots, String degradedReason) {
         this.freshest = freshest;
         this.inSync = inSync;
         this.stale = stale;
+        this.catchUp = catchUp;
         this.missingSlots = missingSlots;
         this.degradedReason = degradedReason;
     }
@@ -59,6 +69,14 @@ public final class AssemblyPlan {
     /** Members with older events: left out (re-add them to catch up). */
     public List<Found> stale() {
         return stale;
+    }
+
+    /**
+     * Members one event behind the freshest and active in its roles (see the class comment):
+     * they join at assembly and catch up as a re-add would; not a reason to need {@code --run}.
+     */
+    public List<Found> catchUp() {
+        return catchUp;
     }
 
     public List<Integer> missingSlots() {
@@ -138,6 +156,7 @@ public final class AssemblyPlan {
         }
         Found[] bySlot = new Found[raidDisks];
         List<Found> stale = new ArrayList<>();
+        List<Found> behindByOne = new ArrayList<>();
         for (int i = 0; i < metas.size(); i++) {
             Superblock sb = metas.get(i).superblock();
             int dn = sb.devNumber();
@@ -150,16 +169,30 @@ public final class AssemblyPlan {
             }
             Found found = new Found(devices.get(i), metas.get(i), role);
             if (sb.events() != f.events()) {
-                stale.add(found);
+                (withinEventMargin(sb, f) ? behindByOne : stale).add(found);
                 continue;
             }
             require(bySlot[role] == null, devices.get(i) + " and " + (bySlot[role] == null ? "" : bySlot[role].path())
                     + " both hold slot " + role + " (dev_number " + dn + ")");
             bySlot[role] = found;
         }
+        // After every in-sync member has its slot: one behind that finds its slot taken is stale.
+        List<Found> catchUp = new ArrayList<>();
+        boolean[] caughtUp = new boolean[raidDisks];
+        for (Found b : behindByOne) {
+            if (bySlot[b.slot()] == null && !caughtUp[b.slot()]) {
+                caughtUp[b.slot()] = true;
+                catchUp.add(b);
+            } else {
+                stale.add(b);
+            }
+        }
         List<Found> inSync = new ArrayList<>();
         List<Integer> missing = new ArrayList<>();
         for (int s = 0; s < raidDisks; s++) {
+            if (caughtUp[s]) {
+                continue;
+            }
             if (bySlot[s] != null) {
                 inSync.add(bySlot[s]);
             } else {
@@ -180,7 +213,18 @@ public final class AssemblyPlan {
             throw new ArrayException(reason + "; use --run to start degraded" + (stale.isEmpty() ? ""
                     : ", then re-add it to catch up"));
         }
-        return new AssemblyPlan(fresh, List.copyOf(inSync), List.copyOf(stale), List.copyOf(missing), reason);
+        return new AssemblyPlan(fresh, List.copyOf(inSync), List.copyOf(stale), List.copyOf(catchUp),
+                List.copyOf(missing), reason);
+    }
+
+    /**
+     * One event behind the freshest, by md's margin. Not events 0 (a joining member's, never
+     * in sync) and not a superblock that records a recovery in progress (md's recovery_offset):
+     * those were never complete copies, so they stay stale and need an explicit re-add.
+     */
+    private static boolean withinEventMargin(Superblock sb, Superblock freshest) {
+        return sb.events() != 0 && sb.events() + 1 == freshest.events()
+                && !sb.hasFeature(FeatureMap.RECOVERY_OFFSET);
     }
 
     static String hex(byte[] u) {

@@ -187,11 +187,33 @@ final class MemberManager {
             if (slot < 0) {
                 throw new ArrayException(device + ": no free slot (remove a faulty member first)");
             }
-            WriteIntentBitmap bitmap = bitmaps.bitmap();
-            boolean full = bitmap == null || Long.compareUnsigned(sb.events(), bitmap.eventsCleared()) < 0
-                    || Long.compareUnsigned(sb.events(), metadata.events()) > 0 || bitmap.writeError();
-            attach(slot, device, md, full);
+            attach(slot, device, md, needsFullRecovery(sb), true);
         }
+    }
+
+    /**
+     * A member assembly found one event behind ({@link AssemblyPlan#catchUp()}): it joins its
+     * slot and is recovered by the rule of a re-add. Called by {@code start} before the sync
+     * thread may run, which starts it (or not, without auto-resync) with the resync.
+     */
+    void catchUp(AssemblyPlan.Found member) throws ArrayException {
+        synchronized (manageLock) {
+            LOG.info("{}: {} is one event behind (events {}, array {}): the members' superblock writes were cut "
+                    + "short; it catches up now", name(), member.path(), Long.toUnsignedString(member.sb().events()),
+                    Long.toUnsignedString(metadata.events()));
+            attach(member.slot(), member.path(), member.metadata(), needsFullRecovery(member.sb()), false);
+        }
+    }
+
+    /**
+     * W4: only a member whose events are at least the bitmap's events_cleared can trust the
+     * bitmap to name every chunk it missed; one newer than the array, or any member when the
+     * bitmap had a write error (or there is none), is copied in full.
+     */
+    private boolean needsFullRecovery(Superblock sb) {
+        WriteIntentBitmap bitmap = bitmaps.bitmap();
+        return bitmap == null || Long.compareUnsigned(sb.events(), bitmap.eventsCleared()) < 0
+                || Long.compareUnsigned(sb.events(), metadata.events()) > 0 || bitmap.writeError();
     }
 
     /**
@@ -225,7 +247,7 @@ final class MemberManager {
                     }
                     JoiningMember.write(d, template.block, set.device(s0), dn, slot, writeMostly);
                 }
-                attach(slot, device, RemoteMembers.readMetadata(device), true);
+                attach(slot, device, RemoteMembers.readMetadata(device), true, true);
             } catch (ArrayException e) {
                 throw e;
             } catch (IOException e) {
@@ -265,7 +287,8 @@ final class MemberManager {
         throw new ArrayException("no free dev_number in the superblock");
     }
 
-    private void attach(int slot, Path device, MemberMetadata md, boolean full) throws ArrayException {
+    /** {@code startNow}: start the recovery at once (a manage request) or leave it to the caller. */
+    private void attach(int slot, Path device, MemberMetadata md, boolean full, boolean startNow) throws ArrayException {
         MemberDevice d;
         try {
             d = options.opener().open(device);
@@ -289,7 +312,9 @@ final class MemberManager {
         }
         LOG.info("{}: {} added to slot {}: {} recovery", name(), device, slot, full ? "full" : "bitmap-based");
         resync.request(Resync.Kind.RECOVERY, slot, 0, full);
-        resync.startIfRequested();
+        if (startNow) {
+            resync.startIfRequested();
+        }
     }
 
     /** An action on the array's shape, one at a time with the manage requests (grow, sync_action). */

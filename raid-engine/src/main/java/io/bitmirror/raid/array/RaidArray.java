@@ -176,9 +176,29 @@ public final class RaidArray implements AutoCloseable {
                 watchRemote(assembled.path(s));
             }
         }
-        // Before the sync thread can start: NewArray comes before the first RebuildStarted.
+        boolean leftOut = plan.degradedReason() != null;
+        for (AssemblyPlan.Found behind : plan.catchUp()) {
+            if (options.readOnly()) {
+                // Nothing is written read-only, so it cannot catch up: reads come from the others.
+                LOG.warn("{}: {} is one event behind; left out while read-only (it catches up at the next read-write "
+                        + "assembly)", name, behind.path());
+                leftOut = true;
+                continue;
+            }
+            try {
+                // Its recovery is requested here and starts with the resync, below.
+                manager.catchUp(behind);
+                watchRemote(behind.path());
+            } catch (ArrayException e) {
+                LOG.error("{}: {} is one event behind but could not join: {}; the array runs without it", name,
+                        behind.path(), e.getMessage());
+                leftOut = true;
+            }
+        }
+        // Before the sync thread can start: NewArray comes before the first RebuildStarted. A
+        // member catching up is not a degraded start (md takes it in sync at once).
         events.emit(ArrayEvent.NEW_ARRAY);
-        if (members.current().degraded()) {
+        if (leftOut) {
             events.emit(ArrayEvent.DEGRADED_ARRAY);
         }
         WriteIntentBitmap bitmap = bitmaps.bitmap();

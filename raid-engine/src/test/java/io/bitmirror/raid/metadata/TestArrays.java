@@ -28,6 +28,17 @@ public final class TestArrays {
         return out;
     }
 
+    /**
+     * {@code n} member files of {@code bytes} holding a new mirror created {@code --assume-clean}
+     * with an internal bitmap of {@code chunkBytes} chunks, named {@code name}.
+     */
+    public static List<Path> cleanMirror(Path dir, int n, long bytes, int chunkBytes, String name) throws IOException {
+        List<Path> m = files(dir, n, bytes);
+        ArrayCreator.plan(CreateSpec.builder().raidDevices(n).bitmapChunkBytes(chunkBytes).name(name).homehost("h")
+                .assumeClean(true).devices(m).build()).write();
+        return m;
+    }
+
     public static CreateSpec spec(List<Path> devices, BitmapMode mode, boolean assumeClean) {
         return CreateSpec.builder().raidDevices(devices.size()).bitmap(mode).name("test").homehost("host")
                 .assumeClean(assumeClean).devices(devices).now(Instant.ofEpochSecond(1_700_000_000L)).build();
