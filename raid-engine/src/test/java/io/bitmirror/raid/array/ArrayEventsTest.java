@@ -2,8 +2,6 @@ package io.bitmirror.raid.array;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.metadata.TestArrays;
 
 import java.nio.ByteBuffer;
@@ -30,10 +28,7 @@ class ArrayEventsTest {
     Path dir;
 
     private List<Path> create() throws Exception {
-        List<Path> m = TestArrays.files(dir, 2, 16L << 20);
-        ArrayCreator.plan(CreateSpec.builder().raidDevices(2).bitmapChunkBytes(CHUNK).name("ev").homehost("h")
-                .assumeClean(true).devices(m).build()).write();
-        return m;
+        return TestArrays.cleanMirror(dir, 2, 16L << 20, CHUNK, "ev");
     }
 
     /** Collects events; {@link #next} waits for the next one. */

@@ -2,8 +2,6 @@ package io.bitmirror.raid.array;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.bitmirror.raid.create.ArrayCreator;
-import io.bitmirror.raid.create.CreateSpec;
 import io.bitmirror.raid.metadata.MetadataReader;
 import io.bitmirror.raid.metadata.TestArrays;
 
@@ -28,10 +26,7 @@ class ReAddTest {
     Path dir;
 
     private List<Path> create(int n) throws Exception {
-        List<Path> m = TestArrays.files(dir, n, 16L << 20);
-        ArrayCreator.plan(CreateSpec.builder().raidDevices(n).bitmapChunkBytes(CHUNK).name("readd").homehost("h")
-                .assumeClean(true).devices(m).build()).write();
-        return m;
+        return TestArrays.cleanMirror(dir, n, 16L << 20, CHUNK, "readd");
     }
 
     private static void writeChunks(RaidArray a, SplittableRandom r, int[] chunks) throws Exception {
