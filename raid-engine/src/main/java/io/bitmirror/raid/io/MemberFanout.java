@@ -538,6 +538,11 @@ public final class MemberFanout implements AutoCloseable {
     }
 
     /** Threads of the I/O path, for allocation measurements. */
+    /** Tests: the kernel AIO context, or null when members are served by threads. */
+    KernelAio kernelAio() {
+        return aio;
+    }
+
     public Thread[] threads() {
         int n = (aio != null ? 1 : 0) + (watchdog != null ? 1 : 0);
         for (MemberWorker w : workers) {

@@ -205,6 +205,29 @@ class KernelAioTest {
         }
     }
 
+    /**
+     * close() wakes the completion thread with an event of its own instead of leaving it to its
+     * io_getevents timeout (100 ms, twice per array stop). Several rounds, since a thread that
+     * just came back from a timeout may see the close before the wake-up arrives.
+     */
+    @Test
+    void closeWakesTheCompletionThread() throws Exception {
+        FileMemberDevice a = FileMemberDevice.open(file(tmp, "a", 1 << 20));
+        int woken = 0;
+        try {
+            for (int i = 0; i < 10; i++) {
+                MemberFanout f = new MemberFanout(new MemberDevice[] {a}, 1, 4096, "wake", MemberIoMode.AIO);
+                Thread.sleep(20);
+                f.close();
+                assertFalse(f.threads()[0].isAlive());
+                woken += f.kernelAio().wokenByClose() ? 1 : 0;
+            }
+        } finally {
+            a.close();
+        }
+        assertTrue(woken >= 9, "woken by close in " + woken + " of 10 closes");
+    }
+
     @Test
     void threadsWhenAsked() throws Exception {
         FileMemberDevice a = FileMemberDevice.open(file(tmp, "a", 1 << 20));
