@@ -294,6 +294,15 @@ final class KernelAio implements AutoCloseable {
         }
     }
 
+    /** The thread that destroys closed contexts, started with the first close. */
+    private static final class Destroyer {
+        static final java.util.concurrent.Executor THREAD = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "aio-destroy");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
     /**
      * Ends the completion thread's io_getevents now rather than at its timeout: every stop
      * closes two contexts (the members' and the bitmap's), and waiting out {@link #WAIT_NANOS}
@@ -350,7 +359,10 @@ final class KernelAio implements AutoCloseable {
             LOG.warn("{}: {} member request(s) never completed (a member timed out); the AIO context is left open",
                     reaper.getName(), stuck);
         } else {
-            LinuxAio.destroy(ctx);
+            // Nothing is in flight and no thread uses the context any more, so nothing waits on
+            // its end: io_destroy takes an RCU grace period (10 to 30 ms here), which a stop
+            // (two contexts) need not spend. One daemon thread destroys them in order.
+            Destroyer.THREAD.execute(() -> LinuxAio.destroy(ctx));
         }
         if (interrupted) {
             Thread.currentThread().interrupt();

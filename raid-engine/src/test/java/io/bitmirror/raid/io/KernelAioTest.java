@@ -211,8 +211,9 @@ class KernelAioTest {
      * just came back from a timeout may see the close before the wake-up arrives.
      */
     @Test
-    void closeWakesTheCompletionThread() throws Exception {
+    void closeWakesTheCompletionThreadAndTheContextsAreDestroyed() throws Exception {
         FileMemberDevice a = FileMemberDevice.open(file(tmp, "a", 1 << 20));
+        long before = aioRings();
         int woken = 0;
         try {
             for (int i = 0; i < 10; i++) {
@@ -226,6 +227,20 @@ class KernelAioTest {
             a.close();
         }
         assertTrue(woken >= 9, "woken by close in " + woken + " of 10 closes");
+        // Destroyed by a thread of their own after close returned: each context's ring is
+        // mapped into the process until it is destroyed.
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (aioRings() > before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        long after = aioRings();
+        assertTrue(after <= before, after + " AIO rings mapped, " + before + " before: the closed contexts were not "
+                + "destroyed");
+    }
+
+    /** AIO rings mapped into this process ({@code /[aio]} in its maps): one per live context. */
+    private static long aioRings() throws Exception {
+        return Files.readAllLines(Path.of("/proc/self/maps")).stream().filter(l -> l.contains("[aio]")).count();
     }
 
     @Test
