@@ -360,7 +360,7 @@ final class KernelAio implements AutoCloseable {
                     reaper.getName(), stuck);
         } else {
             // Nothing is in flight and no thread uses the context any more, so nothing waits on
-            // its end: io_destroy takes an RCU grace period (10 to 30 ms here), which a stop
+            // its end: io_destroy waits an RCU grace period (about 30 ms here), which a stop
             // (two contexts) need not spend. One daemon thread destroys them in order.
             Destroyer.THREAD.execute(() -> LinuxAio.destroy(ctx));
         }

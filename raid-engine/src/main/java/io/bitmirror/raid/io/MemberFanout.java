@@ -537,12 +537,12 @@ public final class MemberFanout implements AutoCloseable {
         return b != null ? b : lastInlineError[m];
     }
 
-    /** Threads of the I/O path, for allocation measurements. */
     /** Tests: the kernel AIO context, or null when members are served by threads. */
     KernelAio kernelAio() {
         return aio;
     }
 
+    /** Threads of the I/O path, for allocation measurements. */
     public Thread[] threads() {
         int n = (aio != null ? 1 : 0) + (watchdog != null ? 1 : 0);
         for (MemberWorker w : workers) {
