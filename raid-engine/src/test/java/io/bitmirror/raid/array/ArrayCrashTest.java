@@ -231,30 +231,18 @@ class ArrayCrashTest {
         victim.powerCut(r, 60);
 
         // The freshest superblock decides (a cut between the members' superblock writes leaves
-        // one a single event behind: it catches up, and the other's state is the array's).
-        List<MemberMetadata> mds = new ArrayList<>();
-        for (Path p : m) {
-            mds.add(MetadataReader.read(p));
-        }
-        MemberMetadata before = mds.get(0);
-        for (MemberMetadata md : mds) {
-            if (Long.compareUnsigned(md.superblock().events(), before.superblock().events()) > 0) {
-                before = md;
-            }
-        }
-        List<Path> freshest = new ArrayList<>();
-        for (int i = 0; i < m.size(); i++) {
-            if (mds.get(i).superblock().events() == before.superblock().events()) {
-                freshest.add(m.get(i));
-            }
-        }
-        long dirtyInSync = unionDirtyChunks(freshest).cardinality();
+        // one a single event behind: it catches up, and the other's state is the array's). The
+        // plan only reads.
+        AssemblyPlan reassembly = AssemblyPlan.of(m, true);
+        MemberMetadata before = reassembly.freshest();
+        long dirtyInSync = unionDirtyChunks(reassembly.inSync().stream().map(AssemblyPlan.Found::path).toList())
+                .cardinality();
         BitSet onDisk = unionDirtyChunks(m);
         long setOnDisk = onDisk.cardinality();
         RaidArray b = RaidArray.assemble(AssembleOptions.builder(m).minSpeedKiB(1).maxSpeedKiB(0).build());
         assertTrue(b.awaitSyncIdle(60_000), "resync finished");
         ArrayStatus st = b.status();
-        if (freshest.size() < m.size()) {
+        if (!reassembly.catchUp().isEmpty()) {
             // Caught up as a re-add: every chunk dirty in the bitmap the in-sync members hold.
             assertEquals(dirtyInSync, st.resyncedChunks(),
                     "the member one event behind gets exactly the chunks dirty in the in-sync bitmaps");
